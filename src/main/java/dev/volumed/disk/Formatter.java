@@ -1,0 +1,336 @@
+package dev.volumed.disk;
+
+import dev.volumed.protocol.ErrorCode;
+import dev.volumed.protocol.VolumeException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the real mkfs tools as processes (an argv list, never a shell). Each call blocks until the tool
+ * ends or the timeout kills it. The tool's output goes to a temporary file, so a chatty tool can never
+ * block on a full pipe and no reader thread is needed.
+ */
+public final class Formatter {
+  private static final Logger log = LoggerFactory.getLogger(Formatter.class);
+
+  private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
+  private static final int TAIL_LINES = 20;
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Pattern MKE2FS_VERSION = Pattern.compile("mke2fs (\\d+)\\.(\\d+)");
+
+  private final Duration timeout;
+  private final List<Path> toolDirs;
+  /** mke2fs version per tool path, asked once: it decides whether assume_storage_prezeroed is known. */
+  private final Map<Path, Boolean> knowsPrezeroed = new ConcurrentHashMap<>();
+
+  public Formatter(Duration timeout) {
+    this(timeout, defaultToolDirs());
+  }
+
+  public Formatter(Duration timeout, List<Path> toolDirs) {
+    this.timeout = timeout;
+    this.toolDirs = List.copyOf(toolDirs);
+  }
+
+  /** The PATH entries, then /usr/sbin, /sbin, /usr/bin, /bin (mkfs tools often live outside a user's PATH). */
+  public static List<Path> defaultToolDirs() {
+    Set<String> dirs = new LinkedHashSet<>();
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String d : path.split(File.pathSeparator)) {
+        if (!d.isEmpty()) {
+          dirs.add(d);
+        }
+      }
+    }
+    dirs.addAll(SYSTEM_DIRS);
+    return dirs.stream().map(Path::of).toList();
+  }
+
+  // ---- tools --------------------------------------------------------------------------------
+
+  public Optional<Path> findTool(FileSystemType fs) {
+    return fs.tool().flatMap(this::findExecutable);
+  }
+
+  private Optional<Path> findExecutable(String name) {
+    for (Path dir : toolDirs) {
+      Path candidate = dir.resolve(name);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Missing tool => UNSUPPORTED, naming the tool and the package to install. */
+  public void checkAvailable(FileSystemType fs) throws VolumeException {
+    if (fs.tool().isPresent() && findTool(fs).isEmpty()) {
+      throw new VolumeException(ErrorCode.UNSUPPORTED, fs.tool().get() + " is not installed on this host; install the package "
+          + fs.packageName() + " or choose another file system than " + fs.wireName() + ".");
+    }
+  }
+
+  // ---- the command line ---------------------------------------------------------------------
+
+  /**
+   * The argv that formats image. The image must read as zeros (it was just made by
+   * {@link ImageFiles#allocate}), which all three allocations guarantee; that is why the options do not
+   * depend on allocation today. It stays a parameter because the right options are a property of it.
+   */
+  public List<String> command(FileSystemType fs, Path image, String label, List<String> extraArgs, Allocation allocation) {
+    if (fs == FileSystemType.NONE) {
+      return List.of();
+    }
+    Path tool = findTool(fs).orElse(Path.of(fs.tool().orElseThrow()));
+    List<String> argv = new ArrayList<>();
+    argv.add(tool.toString());
+    argv.addAll(baseOptions(fs, tool));
+    if (label != null && !label.isEmpty()) {
+      argv.add(fs == FileSystemType.VFAT ? "-n" : "-L");
+      argv.add(label);
+    }
+    argv.addAll(extraArgs);
+    argv.add(image.toString());
+    return List.copyOf(argv);
+  }
+
+  private List<String> baseOptions(FileSystemType fs, Path tool) {
+    return switch (fs) {
+      // -F: it is a file, not a block device. -E: see ext4ExtendedOptions.
+      case EXT4, EXT3, EXT2 -> List.of("-F", "-q", "-E", extendedOptions(tool));
+      // -K: no discard, which would punch holes into (undo) a fallocate'd image.
+      case XFS, BTRFS -> List.of("-f", "-q", "-K");
+      case VFAT, SWAP, NONE -> List.of();
+    };
+  }
+
+  /**
+   * mke2fs's -E options. nodiscard: mke2fs discards a file by punching holes in it, which silently
+   * undoes fallocate. The image already reads as zeros, so nothing needs zeroing:
+   * assume_storage_prezeroed (e2fsprogs >= 1.47) skips zeroing inode tables and journal even for ext2
+   * and ext3, which have no lazy init, and marks the tables zeroed, so the guest kernel's ext4lazyinit
+   * thread does not write them later (which would grow a sparse image by ~1.6% of its size). The lazy_*
+   * options do the same for ext4 on older e2fsprogs and are harmless alongside.
+   */
+  private String extendedOptions(Path tool) {
+    String opts = "nodiscard,lazy_itable_init=1,lazy_journal_init=1";
+    return knowsPrezeroed(tool) ? opts + ",assume_storage_prezeroed=1" : opts;
+  }
+
+  private boolean knowsPrezeroed(Path tool) {
+    return knowsPrezeroed.computeIfAbsent(tool, t -> {
+      try {
+        Result r = run(List.of(t.toString(), "-V"), PROBE_TIMEOUT);
+        Matcher m = MKE2FS_VERSION.matcher(r.output());
+        return m.find() && (Integer.parseInt(m.group(1)) > 1
+            || Integer.parseInt(m.group(1)) == 1 && Integer.parseInt(m.group(2)) >= 47);
+      } catch (IOException | TimeoutException e) {
+        log.warn("Could not ask {} for its version, assuming an old one: {}", t, e.toString());
+        return false;
+      }
+    });
+  }
+
+  // ---- formatting ---------------------------------------------------------------------------
+
+  /** Formats image (NONE: no-op). Non-zero exit or timeout => FORMAT_FAILED with the tool's last lines. */
+  public void format(Path image, FileSystemType fs, String label, List<String> extraArgs, Allocation allocation)
+      throws VolumeException {
+    checkLabel(fs, label);
+    checkExtraArgs(fs, extraArgs);
+    if (fs == FileSystemType.NONE) {
+      return;
+    }
+    checkAvailable(fs);
+    List<String> argv = command(fs, image, label, extraArgs, allocation);
+    String tool = fs.tool().orElseThrow();
+    long start = System.nanoTime();
+    Result r;
+    try {
+      r = run(argv, timeout);
+    } catch (TimeoutException e) {
+      throw new VolumeException(ErrorCode.FORMAT_FAILED, tool + " timed out after " + describe(timeout)
+          + " formatting " + image + " and was killed; the host may be overloaded, or raise the format timeout.");
+    } catch (IOException e) {
+      throw new VolumeException(ErrorCode.FORMAT_FAILED, "Could not run " + tool + ": " + e.getMessage(), e);
+    }
+    if (r.exitCode() != 0) {
+      throw new VolumeException(ErrorCode.FORMAT_FAILED, tool + " failed with exit code " + r.exitCode()
+          + " formatting " + image + " as " + fs.wireName() + ". Its last output:\n" + r.output().strip(),
+          Map.of("exitCode", r.exitCode(), "command", argv), null);
+    }
+    log.debug("{} formatted {} in {} ms", tool, image, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private static void checkLabel(FileSystemType fs, String label) throws VolumeException {
+    if (label == null || label.isEmpty()) {
+      return;
+    }
+    int bytes = label.getBytes(StandardCharsets.UTF_8).length;
+    if (fs == FileSystemType.NONE) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "A raw volume (fs \"none\") has no label; leave the label out.");
+    }
+    if (bytes > fs.maxLabelBytes()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "The label '" + label + "' is " + bytes + " bytes; "
+          + fs.wireName() + " labels hold at most " + fs.maxLabelBytes() + " bytes.");
+    }
+  }
+
+  /**
+   * mkfs runs as volumed's user (often root), so extra arguments must not reach outside the image:
+   * no argument may name a file or device (contain '/'), and mke2fs's -d (copy a host folder in) is refused.
+   */
+  static void checkExtraArgs(FileSystemType fs, List<String> extraArgs) throws VolumeException {
+    if (fs == FileSystemType.NONE && !extraArgs.isEmpty()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "A raw volume (fs \"none\") is not formatted; leave mkfsArgs out.");
+    }
+    for (String arg : extraArgs) {
+      if (arg.contains("/") || arg.contains("\0")) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, "The mkfs argument '" + arg
+            + "' names a path; mkfsArgs may only tune the new file system, not read or write other files.");
+      }
+      if (fs.isExt() && (arg.equals("-d") || arg.startsWith("-d"))) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, "The mkfs argument '" + arg
+            + "' (copy a host folder into the image) is not allowed in mkfsArgs.");
+      }
+    }
+  }
+
+  // ---- probing ------------------------------------------------------------------------------
+
+  /** What blkid recognises on an existing image (for adopting images volumed did not make). */
+  public record Probe(Optional<FileSystemType> fs, Optional<String> label) {}
+
+  /** blkid probe of an image: TYPE and LABEL; empty when nothing is recognised or blkid is missing. */
+  public Optional<Probe> probe(Path image) {
+    Optional<Path> blkid = findExecutable("blkid");
+    if (blkid.isEmpty()) {
+      log.warn("blkid is not installed (package util-linux); cannot recognise {}", image);
+      return Optional.empty();
+    }
+    try {
+      Result r = run(List.of(blkid.get().toString(), "-o", "export", "-p", image.toString()), PROBE_TIMEOUT);
+      return r.exitCode() == 0 ? parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
+    } catch (IOException | TimeoutException e) {
+      log.warn("blkid failed on {}: {}", image, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Probe> parseBlkid(String export) {
+    Optional<String> type = Optional.empty();
+    Optional<String> label = Optional.empty();
+    for (String line : export.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        String key = line.substring(0, eq);
+        String value = unescape(line.substring(eq + 1));
+        if (key.equals("TYPE")) {
+          type = Optional.of(value);
+        } else if (key.equals("LABEL")) {
+          label = Optional.of(value);
+        }
+      }
+    }
+    if (type.isEmpty() && label.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Probe(type.flatMap(FileSystemType::fromWire), label));
+  }
+
+  /** blkid's export format escapes spaces and shell characters with a backslash. */
+  private static String unescape(String value) {
+    StringBuilder sb = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\\' && i + 1 < value.length()) {
+        c = value.charAt(++i);
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  // ---- processes ----------------------------------------------------------------------------
+
+  private record Result(int exitCode, String output) {}
+
+  private static final class TimeoutException extends Exception {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and last lines. */
+  private static Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
+    Path out = Files.createTempFile("volumed-mkfs-", ".log");
+    try {
+      ProcessBuilder pb = new ProcessBuilder(argv)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectErrorStream(true)
+          .redirectOutput(out.toFile());
+      pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
+      Process p = pb.start();
+      int exit = waitFor(p, limit);
+      return new Result(exit, tail(out));
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  private static int waitFor(Process p, Duration limit) throws TimeoutException, IOException {
+    try {
+      if (p.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
+        return p.exitValue();
+      }
+      killAndWait(p);
+      throw new TimeoutException();
+    } catch (InterruptedException e) {
+      killAndWait(p);
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for " + p.info().command().orElse("the tool"), e);
+    }
+  }
+
+  private static void killAndWait(Process p) {
+    p.destroyForcibly();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        p.waitFor();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // keep waiting: never leave a mkfs running on an image we are about to delete
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String tail(Path out) throws IOException {
+    List<String> lines = Files.readAllLines(out, StandardCharsets.ISO_8859_1);
+    List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
+    return String.join("\n", last);
+  }
+
+  private static String describe(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+  }
+}

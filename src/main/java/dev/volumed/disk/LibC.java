@@ -1,0 +1,81 @@
+package dev.volumed.disk;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+
+/**
+ * The few libc calls Java's NIO does not offer. 64-bit Linux only (x86_64, aarch64): {@code off_t},
+ * {@code size_t} and {@code ssize_t} are mapped to {@code long}.
+ */
+interface LibC extends Library {
+  LibC INSTANCE = Native.load("c", LibC.class);
+
+  // open(2) flags. O_NOFOLLOW and O_DIRECTORY differ between x86_64 and aarch64.
+  int O_RDONLY = 0;
+  int O_WRONLY = 1;
+  int O_CREAT = 0100;
+  int O_EXCL = 0200;
+  int O_CLOEXEC = 02000000;
+  int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
+
+  int AT_FDCWD = -100;
+  int AT_SYMLINK_NOFOLLOW = 0x100;
+  int RENAME_NOREPLACE = 1;
+  int STATX_BLOCKS = 0x400;
+  /** Offset of stx_blocks in struct statx, the same on every architecture. */
+  int STATX_BLOCKS_OFFSET = 48;
+  int STATX_STRUCT_SIZE = 256;
+
+  // _IOR('f', 1, long) and _IOW('f', 2, long) with an 8-byte long; the kernel reads an int.
+  long FS_IOC_GETFLAGS = 0x80086601L;
+  long FS_IOC_SETFLAGS = 0x40086602L;
+  int FS_NOCOW_FL = 0x00800000;
+
+  /** renameat2 has no glibc wrapper before 2.28, so it is called through syscall(2). 0: unknown arch. */
+  long SYS_RENAMEAT2 = Platform.isARM() ? 276 : Platform.isIntel() ? 316 : 0;
+
+  // errno values (the same on x86_64 and aarch64).
+  int EPERM = 1;
+  int ENOENT = 2;
+  int EACCES = 13;
+  int EEXIST = 17;
+  int EINVAL = 22;
+  int ENOTTY = 25;
+  int EFBIG = 27;
+  int ENOSPC = 28;
+  int ENOSYS = 38;
+  int ELOOP = 40;
+  int EOPNOTSUPP = 95;
+  int EDQUOT = 122;
+
+  int open(String path, int flags, int mode) throws LastErrorException;
+
+  int close(int fd) throws LastErrorException;
+
+  int fchmod(int fd, int mode) throws LastErrorException;
+
+  int ftruncate(int fd, long length) throws LastErrorException;
+
+  int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
+
+  long write(int fd, Pointer buf, long count) throws LastErrorException;
+
+  int fsync(int fd) throws LastErrorException;
+
+  int ioctl(int fd, long request, IntByReference arg) throws LastErrorException;
+
+  int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
+
+  long syscall(long number, Object... args) throws LastErrorException;
+
+  String strerror(int errnum);
+
+  /** "No space left on device (errno 28)". */
+  static String describe(int errno) {
+    return INSTANCE.strerror(errno) + " (errno " + errno + ")";
+  }
+}
