@@ -1,0 +1,247 @@
+package dev.volumed.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.volumed.protocol.ErrorCode;
+import dev.volumed.protocol.VolumeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFilesTest {
+  private static final long MIB = 1 << 20;
+  private static final Set<PosixFilePermission> MODE_0600 = PosixFilePermissions.fromString("rw-------");
+
+  @TempDir Path pool;
+
+  // ---- allocate -----------------------------------------------------------------------------
+
+  @Test
+  void sparseImageHasExactSizeAndAlmostNoBlocks() throws Exception {
+    Path img = pool.resolve("sparse.img");
+    ImageFiles.allocate(img, 256 * MIB, Allocation.SPARSE, MODE_0600);
+    assertEquals(256 * MIB, Files.size(img));
+    assertTrue(ImageFiles.allocatedBytes(img) < MIB, "sparse image should hold no blocks");
+  }
+
+  @Test
+  void fallocatedImageHasExactSizeAndAllBlocks() throws Exception {
+    Path img = pool.resolve("falloc.img");
+    ImageFiles.allocate(img, 64 * MIB + 4096, Allocation.FALLOCATE, MODE_0600);
+    assertEquals(64 * MIB + 4096, Files.size(img));
+    assertTrue(ImageFiles.allocatedBytes(img) >= 64 * MIB + 4096);
+  }
+
+  @Test
+  void fullImageHasExactSizeAllBlocksAndReadsAsZeros() throws Exception {
+    Path img = pool.resolve("full.img");
+    long size = 9 * MIB + 4096; // not a multiple of the 4 MiB write block
+    ImageFiles.allocate(img, size, Allocation.FULL, MODE_0600);
+    assertEquals(size, Files.size(img));
+    assertTrue(ImageFiles.allocatedBytes(img) >= size);
+    byte[] bytes = Files.readAllBytes(img);
+    for (byte b : bytes) {
+      if (b != 0) {
+        throw new AssertionError("non-zero byte in a full image");
+      }
+    }
+  }
+
+  @Test
+  void allocateSetsExactlyTheGivenModeRegardlessOfUmask() throws Exception {
+    Path img = pool.resolve("mode.img");
+    Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-rw-rw-"); // a umask of 022 would drop w
+    ImageFiles.allocate(img, MIB, Allocation.SPARSE, mode);
+    assertEquals(mode, Files.getPosixFilePermissions(img, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void allocateRefusesAnExistingFileAndLeavesItIntact() throws Exception {
+    Path img = pool.resolve("taken.img");
+    Files.writeString(img, "precious");
+    VolumeException e = assertThrows(VolumeException.class,
+        () -> ImageFiles.allocate(img, MIB, Allocation.FULL, MODE_0600));
+    assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
+    assertEquals("precious", Files.readString(img));
+  }
+
+  @Test
+  void allocateNeverFollowsASymlinkAtThePath() throws Exception {
+    Path target = pool.resolve("target");
+    Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
+    VolumeException e = assertThrows(VolumeException.class,
+        () -> ImageFiles.allocate(link, MIB, Allocation.SPARSE, MODE_0600));
+    assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
+    assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void allocateInAMissingFolderIsAnIoErrorAndLeavesNothing() {
+    Path img = pool.resolve("no-such-folder/x.img");
+    VolumeException e = assertThrows(VolumeException.class,
+        () -> ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600));
+    assertEquals(ErrorCode.IO_ERROR, e.code());
+    assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
+  }
+
+  // ---- resolve ------------------------------------------------------------------------------
+
+  @Test
+  void resolveCreatesMissingParentFoldersWithMode0755() throws Exception {
+    Path p = ImageFiles.resolve(pool, "vm1/disks/var.img", true);
+    assertEquals(pool.resolve("vm1/disks/var.img"), p);
+    assertTrue(Files.isDirectory(pool.resolve("vm1/disks")));
+    assertFalse(Files.exists(p));
+    assertEquals(PosixFilePermissions.fromString("rwxr-xr-x"), Files.getPosixFilePermissions(pool.resolve("vm1")));
+  }
+
+  @Test
+  void resolveWithoutCreateParentsCreatesNothing() throws Exception {
+    Path p = ImageFiles.resolve(pool, "vm1/var.img", false);
+    assertEquals(pool.resolve("vm1/var.img"), p);
+    assertFalse(Files.exists(pool.resolve("vm1")));
+  }
+
+  @Test
+  void resolveRefusesEscapesFromThePool() {
+    for (String name : new String[] {"../x.img", "vm1/../../x.img", "/etc/passwd", "vm1/./x.img", "vm1//x.img", "", ".."}) {
+      VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, name, true), name);
+      assertEquals(ErrorCode.INVALID_NAME, e.code(), name);
+    }
+    assertFalse(Files.exists(pool.resolveSibling("x.img")));
+  }
+
+  @Test
+  void resolveRefusesASymlinkedParentFolderAndNamesIt() throws Exception {
+    Path outside = Files.createDirectory(pool.resolve("outside"));
+    Files.createSymbolicLink(pool.resolve("vm1"), outside);
+    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/sub/var.img", true));
+    assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
+    assertTrue(e.getMessage().contains(pool.resolve("vm1").toString()), e.getMessage());
+    assertFalse(Files.exists(outside.resolve("sub")), "nothing may be created through the link");
+  }
+
+  @Test
+  void resolveRefusesASymlinkedFinalFile() throws Exception {
+    Files.createDirectory(pool.resolve("vm1"));
+    Files.createSymbolicLink(pool.resolve("vm1/var.img"), Path.of("/etc/passwd"));
+    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/var.img", true));
+    assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
+    assertTrue(e.getMessage().contains("var.img"), e.getMessage());
+  }
+
+  @Test
+  void resolveRefusesAFileWhereAFolderIsNeeded() throws Exception {
+    Files.writeString(pool.resolve("vm1"), "x");
+    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/var.img", true));
+    assertEquals(ErrorCode.INVALID_NAME, e.code());
+  }
+
+  // ---- temp names ---------------------------------------------------------------------------
+
+  @Test
+  void tempPathIsAHiddenSiblingRecognisedAsTemporary() {
+    Path fin = pool.resolve("vm1/var.img");
+    Path t1 = ImageFiles.tempPathFor(fin);
+    Path t2 = ImageFiles.tempPathFor(fin);
+    assertEquals(fin.getParent(), t1.getParent());
+    assertTrue(t1.getFileName().toString().startsWith(".var.img.volumed-tmp-"), t1.toString());
+    assertNotEquals(t1, t2);
+    assertTrue(ImageFiles.isTempName(t1.getFileName().toString()));
+    assertFalse(ImageFiles.isTempName("var.img"));
+    assertFalse(ImageFiles.isTempName(".hidden"));
+  }
+
+  // ---- publish and delete -------------------------------------------------------------------
+
+  @Test
+  void publishRenamesTheTemporaryFile() throws Exception {
+    Path fin = pool.resolve("var.img");
+    Path tmp = ImageFiles.tempPathFor(fin);
+    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    ImageFiles.publish(tmp, fin);
+    assertTrue(Files.isRegularFile(fin));
+    assertFalse(Files.exists(tmp));
+    assertEquals(MIB, Files.size(fin));
+  }
+
+  @Test
+  void publishRefusesAnExistingFinalNameAndLeavesItIntact() throws Exception {
+    Path fin = pool.resolve("var.img");
+    Files.writeString(fin, "precious");
+    Path tmp = ImageFiles.tempPathFor(fin);
+    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.publish(tmp, fin));
+    assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
+    assertEquals("precious", Files.readString(fin, StandardCharsets.UTF_8));
+    assertTrue(Files.exists(tmp), "the caller decides what to do with the temporary file");
+  }
+
+  @Test
+  void publishRefusesASymlinkAtTheFinalName() throws Exception {
+    Path fin = pool.resolve("var.img");
+    Files.createSymbolicLink(fin, pool.resolve("dangling"));
+    Path tmp = ImageFiles.tempPathFor(fin);
+    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(VolumeException.class, () -> ImageFiles.publish(tmp, fin)).code());
+    assertTrue(Files.isSymbolicLink(fin));
+  }
+
+  @Test
+  void deleteDurablyRemovesTheFileAndReportsAMissingOne() throws Exception {
+    Path img = pool.resolve("var.img");
+    ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
+    ImageFiles.deleteDurably(img);
+    assertFalse(Files.exists(img));
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(VolumeException.class, () -> ImageFiles.deleteDurably(img)).code());
+  }
+
+  @Test
+  void deleteDurablyRemovesASymlinkNotItsTarget() throws Exception {
+    Path target = Files.writeString(pool.resolve("target"), "keep");
+    Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
+    ImageFiles.deleteDurably(link);
+    assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+    assertEquals("keep", Files.readString(target));
+  }
+
+  @Test
+  void removeQuietlyIgnoresMissingFiles() {
+    ImageFiles.removeQuietly(pool.resolve("nothing-here"));
+  }
+
+  // ---- ownership and measuring --------------------------------------------------------------
+
+  @Test
+  void setOwnershipAcceptsNumericIdsAndRefusesUnknownNames() throws Exception {
+    Path img = pool.resolve("own.img");
+    ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
+    int uid = (Integer) Files.getAttribute(img, "unix:uid");
+    int gid = (Integer) Files.getAttribute(img, "unix:gid");
+    ImageFiles.setOwnership(img, Integer.toString(uid), Integer.toString(gid));
+    ImageFiles.setOwnership(img, null, null);
+    assertEquals(uid, Files.getAttribute(img, "unix:uid"));
+    VolumeException e = assertThrows(VolumeException.class,
+        () -> ImageFiles.setOwnership(img, "no-such-user-volumed", null));
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertTrue(e.getMessage().contains("no-such-user-volumed"));
+    assertEquals(ErrorCode.BAD_REQUEST,
+        assertThrows(VolumeException.class, () -> ImageFiles.setOwnership(img, null, "no-such-group-volumed")).code());
+  }
+
+  @Test
+  void allocatedBytesOfAMissingFileThrows() {
+    assertThrows(IOException.class, () -> ImageFiles.allocatedBytes(pool.resolve("missing")));
+  }
+}
