@@ -287,7 +287,7 @@ public final class Formatter {
       pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
       Process p = pb.start();
       int exit = waitFor(p, limit);
-      return new Result(exit, tail(out));
+      return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
     } finally {
       Files.deleteIfExists(out);
     }
@@ -323,8 +323,19 @@ public final class Formatter {
     }
   }
 
-  private static String tail(Path out) throws IOException {
-    List<String> lines = Files.readAllLines(out, StandardCharsets.ISO_8859_1);
+  /**
+   * The last lines of the output. A tool that rejects its arguments prints the reason first and then
+   * its usage text (mkfs.xfs: ~30 lines), which would push the reason out of the tail: it is cut off.
+   */
+  static String tail(List<String> output) {
+    List<String> lines = output;
+    for (int i = 0; i < output.size(); i++) {
+      if (output.get(i).regionMatches(true, 0, "Usage:", 0, 6) && i > 0) {
+        lines = new ArrayList<>(output.subList(0, i));
+        lines.add("(usage text omitted)");
+        break;
+      }
+    }
     List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
     return String.join("\n", last);
   }
