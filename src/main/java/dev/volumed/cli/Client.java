@@ -68,6 +68,10 @@ final class Client {
       throw new ClientException(
           "cannot connect to volumed: there is no socket at " + describe(socket) + "\n" + hint);
     }
+    if (Files.isDirectory(socket)) {
+      throw new ClientException(
+          "cannot connect to volumed: " + describe(socket) + " is a directory, not a socket\n" + hint);
+    }
     SocketChannel channel = null;
     try {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
