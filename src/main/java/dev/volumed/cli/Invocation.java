@@ -1,0 +1,35 @@
+package dev.volumed.cli;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A parsed, valid command line: the global options, the command, its NAME (for create, get and
+ * delete) and the values of its options.
+ */
+record Invocation(
+    Optional<String> socket,
+    boolean json,
+    Command command,
+    Optional<String> name,
+    Map<Option, List<String>> options)
+    implements Parsed {
+
+  Invocation {
+    Map<Option, List<String>> copy = new EnumMap<>(Option.class);
+    options.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    options = Map.copyOf(copy);
+  }
+
+  /** The value of a single-valued option, if it was given. */
+  Optional<String> option(Option option) {
+    return options.getOrDefault(option, List.of()).stream().findFirst();
+  }
+
+  /** Every value of an option, in the order given. */
+  List<String> all(Option option) {
+    return options.getOrDefault(option, List.of());
+  }
+}
