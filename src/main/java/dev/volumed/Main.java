@@ -1,2 +1,75 @@
 package dev.volumed;
-public final class Main { public static void main(String[] a) { System.out.println("hi"); } }
+
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.volumed.actors.Supervisor;
+import dev.volumed.disk.Formatter;
+import dev.volumed.settings.Settings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
+
+/** Reads the configuration and starts the actor system; everything else is the supervisor's. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config;
+    try {
+      config = load(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("volumed: " + e.getMessage());
+      System.err.println("usage: volumed [--config FILE]");
+      System.exit(2);
+      return;
+    }
+    Settings settings = Settings.from(config);
+    Formatter formatter = new Formatter(settings.format().timeout());
+    ActorSystem<Supervisor.Command> system =
+        ActorSystem.create(Supervisor.create(settings, formatter), "volumed", config);
+    // SIGTERM and SIGINT run the coordinated shutdown (unbind, drain, stop) and exit 0.
+    AtomicBoolean signalled = new AtomicBoolean();
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), signal -> {
+        signalled.set(true);
+        CoordinatedShutdown.get(system).run(CoordinatedShutdown.jvmExitReason());
+        system.getWhenTerminated().toCompletableFuture().join();
+        System.exit(0);
+      });
+    }
+    // When the actor system stops on its own (e.g. the socket cannot be bound), the process ends with it.
+    system.getWhenTerminated().thenRun(() -> {
+      if (!signalled.get()) {
+        System.exit(1);
+      }
+    });
+  }
+
+  /** The packaged defaults, with {@code --config FILE} read over them. */
+  static Config load(String[] args) {
+    Config overrides = ConfigFactory.empty();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config" -> {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("--config needs a file");
+          }
+          Path file = Path.of(args[++i]);
+          if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " does not exist");
+          }
+          overrides = ConfigFactory.parseFile(file.toFile()).withFallback(overrides);
+        }
+        case "-h", "--help" -> {
+          System.out.println("usage: volumed [--config FILE]");
+          System.exit(0);
+        }
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    return overrides.withFallback(ConfigFactory.load()).resolve();
+  }
+}

@@ -1,0 +1,598 @@
+package dev.volumed.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.javadsl.TimerScheduler;
+import dev.volumed.disk.PoolStore;
+import dev.volumed.model.FormatOverhead;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeSpec;
+import dev.volumed.protocol.ErrorCode;
+import dev.volumed.settings.PoolSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The space-accounting actor of one pool: it keeps the books and admits or refuses every
+ * reservation, one message at a time, in arrival order. Decisions are arithmetic on its own state
+ * plus a statvfs; the slow work (loading the books, measuring blocks) runs on the blocking
+ * dispatcher and comes back as messages.
+ */
+public final class Ledger extends AbstractBehavior<Ledger.Command> {
+
+  public interface Command {}
+
+  /** Reserve space for one volume; the sender is watched and its reservations released if it stops. */
+  public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Command {}
+
+  /** Reserve a whole batch: all of it or none of it. */
+  public record ReserveAll(List<VolumeSpec> specs, ActorRef<ReserveAllReply> replyTo) implements Command {
+    public ReserveAll {
+      specs = List.copyOf(specs);
+    }
+  }
+
+  /** The reserved volume is published: it joins the books. */
+  public record Complete(long reservationId, Volume volume) implements Command {}
+
+  /** The reserved volume failed: its reservation is given back. */
+  public record Release(long reservationId) implements Command {}
+
+  /** Mark a volume as being deleted; answered with the volume or a refusal. */
+  public record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Command {}
+
+  /** The deletion that {@link BeginDelete} approved has ended. */
+  public record DeleteFinished(String name, boolean deleted) implements Command {}
+
+  public record Get(String name, ActorRef<GetReply> replyTo) implements Command {}
+
+  public record ListVolumes(ActorRef<VolumeList> replyTo) implements Command {}
+
+  public record GetStats(ActorRef<PoolStats> replyTo) implements Command {}
+
+  // replies
+
+  public sealed interface ReserveReply {}
+
+  public sealed interface ReserveAllReply {}
+
+  public sealed interface DeleteReply {}
+
+  public sealed interface GetReply {}
+
+  public record Admitted(long reservationId) implements ReserveReply {}
+
+  /** Each spec's reservation id, in the order of the request. */
+  public record AdmittedAll(List<Long> reservationIds) implements ReserveAllReply {
+    public AdmittedAll {
+      reservationIds = List.copyOf(reservationIds);
+    }
+  }
+
+  public record Existed(Volume volume) implements ReserveReply {}
+
+  public record Found(Volume volume) implements GetReply, DeleteReply {}
+
+  public record Refused(ErrorCode code, String message)
+      implements ReserveReply, ReserveAllReply, DeleteReply, GetReply {}
+
+  public record VolumeList(String pool, List<Volume> volumes) {
+    public VolumeList {
+      volumes = List.copyOf(volumes);
+    }
+  }
+
+  public record PoolStats(
+      String name,
+      String path,
+      long capacityBytes,
+      double reservedPercent,
+      double maxOvercommitRatio,
+      long committedBytes,
+      long provisionedBytes,
+      long allocatedBytes,
+      long filesystemFreeBytes,
+      long availableForFallocateBytes,
+      long availableForSparseBytes,
+      int volumes,
+      int inFlight) {}
+
+  // private messages
+
+  private record Loaded(List<Volume> volumes, Throwable failure) implements Command {}
+
+  private record OwnerStopped(ActorRef<?> owner) implements Command {}
+
+  private enum Refresh implements Command { INSTANCE }
+
+  private record Measured(SpaceProbe.Space space, Map<String, Long> allocated, Throwable failure)
+      implements Command {}
+
+  private record Reservation(long id, VolumeSpec spec, Instant startedAt, ActorRef<?> owner) {}
+
+  public static final String BLOCKING_DISPATCHER = "volumed.blocking-dispatcher";
+
+  public static Behavior<Command> create(
+      PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
+    return Behaviors.withStash(10_000, stash ->
+        Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+          Executor blocking = context.getSystem().dispatchers()
+              .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+          context.pipeToSelf(
+              CompletableFuture.supplyAsync(store::load, blocking),
+              (volumes, failure) -> new Loaded(volumes, failure));
+          return loading(context, stash, timers, pool, store, probe, refreshInterval, blocking);
+        })));
+  }
+
+  private static Behavior<Command> loading(
+      ActorContext<Command> context,
+      StashBuffer<Command> stash,
+      TimerScheduler<Command> timers,
+      PoolSettings pool,
+      PoolStore store,
+      SpaceProbe probe,
+      Duration refreshInterval,
+      Executor blocking) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Loaded.class, loaded -> {
+          if (loaded.failure() != null) {
+            context.getLog().error("pool {}: cannot load the books from {}", pool.name(), pool.path(),
+                loaded.failure());
+            throw new IllegalStateException("pool " + pool.name() + " failed to load", loaded.failure());
+          }
+          Ledger ledger = new Ledger(context, pool, store, probe, blocking, loaded.volumes());
+          context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
+              loaded.volumes().size(), pool.path(), ledger.committed, ledger.provisioned);
+          timers.startTimerWithFixedDelay(Refresh.INSTANCE, refreshInterval);
+          return stash.unstashAll(ledger);
+        })
+        .onAnyMessage(message -> {
+          stash.stash(message);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private final PoolSettings pool;
+  private final PoolStore store;
+  private final SpaceProbe probe;
+  private final Executor blocking;
+
+  private final Map<String, Volume> volumes = new HashMap<>();
+  private final Map<String, Reservation> reservationsByName = new HashMap<>();
+  private final Map<Long, Reservation> reservations = new HashMap<>();
+  private final Map<ActorRef<?>, Set<Long>> reservationsByOwner = new HashMap<>();
+  private final Map<String, ActorRef<?>> deleting = new HashMap<>();
+
+  private long nextReservationId = 1;
+  private long committed;
+  private long provisioned;
+  private long allocated;
+  /** Sizes of admitted fallocate/full reservations whose blocks may not be taken yet. */
+  private long inFlightBlocks;
+  /** Estimated formatting writes of admitted sparse reservations still in flight. */
+  private long inFlightOverhead;
+  private SpaceProbe.Space space;
+  private boolean measuring;
+
+  private Ledger(
+      ActorContext<Command> context,
+      PoolSettings pool,
+      PoolStore store,
+      SpaceProbe probe,
+      Executor blocking,
+      List<Volume> loaded) {
+    super(context);
+    this.pool = pool;
+    this.store = store;
+    this.probe = probe;
+    this.blocking = blocking;
+    for (Volume volume : loaded) {
+      volumes.put(volume.name(), volume);
+      addToBooks(volume.spec());
+      allocated += volume.allocatedBytes();
+    }
+    this.space = probe.read();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Reserve.class, this::onReserve)
+        .onMessage(ReserveAll.class, this::onReserveAll)
+        .onMessage(Complete.class, this::onComplete)
+        .onMessage(Release.class, this::onRelease)
+        .onMessage(BeginDelete.class, this::onBeginDelete)
+        .onMessage(DeleteFinished.class, this::onDeleteFinished)
+        .onMessage(Get.class, this::onGet)
+        .onMessage(ListVolumes.class, this::onList)
+        .onMessage(GetStats.class, this::onStats)
+        .onMessage(OwnerStopped.class, this::onOwnerStopped)
+        .onMessage(Refresh.class, this::onRefresh)
+        .onMessage(Measured.class, this::onMeasured)
+        .build();
+  }
+
+  private Behavior<Command> onReserve(Reserve request) {
+    VolumeSpec spec = request.spec();
+    Refused conflict = conflict(spec.name());
+    if (conflict != null) {
+      request.replyTo().tell(conflict);
+      return this;
+    }
+    Volume existing = volumes.get(spec.name());
+    if (existing != null) {
+      request.replyTo().tell(existing.spec().sameShapeAs(spec)
+          ? new Existed(existing)
+          : alreadyExists(existing));
+      return this;
+    }
+    Refused refused = admit(List.of(spec));
+    if (refused != null) {
+      request.replyTo().tell(refused);
+      return this;
+    }
+    request.replyTo().tell(new Admitted(reserve(spec, request.replyTo())));
+    return this;
+  }
+
+  private Behavior<Command> onReserveAll(ReserveAll request) {
+    Set<String> seen = new HashSet<>();
+    for (VolumeSpec spec : request.specs()) {
+      if (!seen.add(spec.name())) {
+        request.replyTo().tell(new Refused(ErrorCode.BAD_REQUEST,
+            "the batch names volume " + spec.name() + " twice; each name may appear once"));
+        return this;
+      }
+      Refused conflict = conflict(spec.name());
+      if (conflict == null && volumes.containsKey(spec.name())) {
+        conflict = alreadyExists(volumes.get(spec.name()));
+      }
+      if (conflict != null) {
+        request.replyTo().tell(conflict);
+        return this;
+      }
+    }
+    Refused refused = admit(request.specs());
+    if (refused != null) {
+      request.replyTo().tell(refused);
+      return this;
+    }
+    List<Long> ids = new ArrayList<>();
+    for (VolumeSpec spec : request.specs()) {
+      ids.add(reserve(spec, request.replyTo()));
+    }
+    request.replyTo().tell(new AdmittedAll(ids));
+    return this;
+  }
+
+  private Behavior<Command> onComplete(Complete complete) {
+    Reservation reservation = takeReservation(complete.reservationId());
+    if (reservation != null) {
+      leaveFlight(reservation.spec());
+    } else if (!volumes.containsKey(complete.volume().name())) {
+      // Reserved before this ledger restarted: the image is on disk, so it joins the books.
+      getContext().getLog().warn("pool {}: {} completed under a reservation from before a restart",
+          pool.name(), complete.volume().name());
+      addToBooks(complete.volume().spec());
+    } else {
+      return this;
+    }
+    volumes.put(complete.volume().name(), complete.volume());
+    allocated += complete.volume().allocatedBytes();
+    return this;
+  }
+
+  private Behavior<Command> onRelease(Release release) {
+    Reservation reservation = takeReservation(release.reservationId());
+    if (reservation != null) {
+      leaveFlight(reservation.spec());
+      removeFromBooks(reservation.spec());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onBeginDelete(BeginDelete request) {
+    Refused conflict = conflict(request.name());
+    if (conflict != null) {
+      request.replyTo().tell(conflict);
+      return this;
+    }
+    Volume volume = volumes.get(request.name());
+    if (volume == null) {
+      request.replyTo().tell(notFound(request.name()));
+      return this;
+    }
+    deleting.put(request.name(), request.replyTo());
+    getContext().watchWith(request.replyTo(), new OwnerStopped(request.replyTo()));
+    request.replyTo().tell(new Found(volume));
+    return this;
+  }
+
+  private Behavior<Command> onDeleteFinished(DeleteFinished finished) {
+    ActorRef<?> owner = deleting.remove(finished.name());
+    if (owner != null) {
+      unwatchIfIdle(owner);
+    }
+    if (finished.deleted()) {
+      Volume volume = volumes.remove(finished.name());
+      if (volume != null) {
+        removeFromBooks(volume.spec());
+        allocated -= volume.allocatedBytes();
+        space = null;
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGet(Get request) {
+    Volume volume = volumes.get(request.name());
+    if (volume != null) {
+      request.replyTo().tell(new Found(volume));
+    } else if (reservationsByName.containsKey(request.name())) {
+      request.replyTo().tell(new Found(creating(reservationsByName.get(request.name()))));
+    } else {
+      request.replyTo().tell(notFound(request.name()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onList(ListVolumes request) {
+    List<Volume> all = new ArrayList<>(volumes.values());
+    for (Reservation reservation : reservations.values()) {
+      all.add(creating(reservation));
+    }
+    all.sort(Comparator.comparing(Volume::name));
+    request.replyTo().tell(new VolumeList(pool.name(), all));
+    return this;
+  }
+
+  private Behavior<Command> onStats(GetStats request) {
+    SpaceProbe.Space now = freshSpace();
+    long capacity = capacity(now);
+    long reserved = reserved(capacity);
+    long usable = capacity - reserved;
+    long limit = overcommitLimit(usable);
+    long fsFree = now.free() - inFlightBlocks;
+    long forFallocate = Math.max(0,
+        Math.min(usable - committed, Math.min(fsFree - reserved, limit - provisioned)));
+    long forSparse = Math.max(0, limit - provisioned);
+    request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), capacity,
+        pool.reservedPercent(), pool.maxOvercommitRatio(), committed, provisioned, allocated,
+        now.free(), forFallocate, forSparse, volumes.size(), reservations.size()));
+    return this;
+  }
+
+  private Behavior<Command> onOwnerStopped(OwnerStopped stopped) {
+    Set<Long> ids = reservationsByOwner.remove(stopped.owner());
+    if (ids != null) {
+      for (long id : List.copyOf(ids)) {
+        Reservation reservation = reservations.remove(id);
+        if (reservation != null) {
+          getContext().getLog().warn("pool {}: worker for {} stopped without finishing; releasing {} bytes",
+              pool.name(), reservation.spec().name(), reservation.spec().size());
+          reservationsByName.remove(reservation.spec().name());
+          leaveFlight(reservation.spec());
+          removeFromBooks(reservation.spec());
+        }
+      }
+    }
+    deleting.values().removeIf(owner -> owner.equals(stopped.owner()));
+    return this;
+  }
+
+  private Behavior<Command> onRefresh(Refresh refresh) {
+    if (measuring) {
+      return this;
+    }
+    measuring = true;
+    List<String> names = List.copyOf(volumes.keySet());
+    getContext().pipeToSelf(
+        CompletableFuture.supplyAsync(() -> new Measured(probe.read(), store.measure(names), null), blocking),
+        (measured, failure) -> failure != null ? new Measured(null, Map.of(), failure) : measured);
+    return this;
+  }
+
+  private Behavior<Command> onMeasured(Measured measured) {
+    measuring = false;
+    if (measured.failure() != null) {
+      getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), measured.failure().toString());
+      return this;
+    }
+    space = measured.space();
+    measured.allocated().forEach((name, bytes) -> {
+      Volume volume = volumes.get(name);
+      if (volume != null) {
+        allocated += bytes - volume.allocatedBytes();
+        volumes.put(name, volume.withAllocatedBytes(bytes));
+      }
+    });
+    return this;
+  }
+
+  // admission
+
+  /** Applies DESIGN.md's rules to the specs as one request; null when admitted. */
+  private Refused admit(Collection<VolumeSpec> specs) {
+    long blocks = 0;
+    long total = 0;
+    long overhead = 0;
+    for (VolumeSpec spec : specs) {
+      total += spec.size();
+      if (spec.allocation().reservesBlocks()) {
+        blocks += spec.size();
+      } else {
+        overhead += FormatOverhead.estimate(spec.fs(), spec.size());
+      }
+    }
+    String what = specs.size() == 1
+        ? "volume " + specs.iterator().next().name()
+        : "batch of " + specs.size() + " volumes";
+    SpaceProbe.Space now = blocks > 0 ? (space = probe.read()) : freshSpace();
+    long capacity = capacity(now);
+    long reserved = reserved(capacity);
+    long usable = capacity - reserved;
+    long fsFree = now.free() - inFlightBlocks;
+    if (blocks > 0) {
+      if (committed + blocks > usable) {
+        return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
+            "%s needs %d bytes allocated on disk but pool %s has only %d of %d usable bytes not yet"
+                + " committed; use allocation \"sparse\", a smaller size, or free space",
+            what, blocks, pool.name(), Math.max(0, usable - committed), usable));
+      }
+      if (blocks > fsFree - reserved) {
+        return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
+            "%s needs %d bytes allocated on disk but the file system of pool %s has only %d free"
+                + " beyond the %d reserved; use allocation \"sparse\", a smaller size, or free space",
+            what, blocks, pool.name(), Math.max(0, fsFree - reserved), reserved));
+      }
+    }
+    long limit = overcommitLimit(usable);
+    if (provisioned + total > limit) {
+      return new Refused(ErrorCode.OVERCOMMIT_LIMIT, String.format(
+          "%s of %d bytes would provision pool %s beyond its limit of %d bytes (%s x %.2f);"
+              + " %d bytes can still be provisioned",
+          what, total, pool.name(), limit, usable, pool.maxOvercommitRatio(),
+          Math.max(0, limit - provisioned)));
+    }
+    if (overhead > 0 && inFlightOverhead + overhead > fsFree - reserved) {
+      return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
+          "formatting %s writes up to %d bytes but the file system of pool %s has only %d free"
+              + " beyond the %d reserved; free space on it first",
+          what, overhead, pool.name(), Math.max(0, fsFree - reserved - inFlightOverhead), reserved));
+    }
+    return null;
+  }
+
+  private long reserve(VolumeSpec spec, ActorRef<?> owner) {
+    long id = nextReservationId++;
+    Reservation reservation = new Reservation(id, spec, Instant.now(), owner);
+    reservations.put(id, reservation);
+    reservationsByName.put(spec.name(), reservation);
+    if (reservationsByOwner.computeIfAbsent(owner, o -> new HashSet<>()).size() == 0
+        && !deleting.containsValue(owner)) {
+      getContext().watchWith(owner, new OwnerStopped(owner));
+    }
+    reservationsByOwner.get(owner).add(id);
+    addToBooks(spec);
+    if (spec.allocation().reservesBlocks()) {
+      inFlightBlocks += spec.size();
+    } else {
+      inFlightOverhead += FormatOverhead.estimate(spec.fs(), spec.size());
+    }
+    return id;
+  }
+
+  private Reservation takeReservation(long id) {
+    Reservation reservation = reservations.remove(id);
+    if (reservation == null) {
+      return null;
+    }
+    reservationsByName.remove(reservation.spec().name());
+    Set<Long> ids = reservationsByOwner.get(reservation.owner());
+    if (ids != null) {
+      ids.remove(id);
+      unwatchIfIdle(reservation.owner());
+    }
+    return reservation;
+  }
+
+  private void unwatchIfIdle(ActorRef<?> owner) {
+    Set<Long> ids = reservationsByOwner.get(owner);
+    if ((ids == null || ids.isEmpty()) && !deleting.containsValue(owner)) {
+      reservationsByOwner.remove(owner);
+      getContext().unwatch(owner);
+    }
+  }
+
+  private void leaveFlight(VolumeSpec spec) {
+    if (spec.allocation().reservesBlocks()) {
+      inFlightBlocks -= spec.size();
+    } else {
+      inFlightOverhead -= FormatOverhead.estimate(spec.fs(), spec.size());
+    }
+    // Blocks were taken or given back: the next decision reads the file system again.
+    space = null;
+  }
+
+  private void addToBooks(VolumeSpec spec) {
+    provisioned += spec.size();
+    if (spec.allocation().reservesBlocks()) {
+      committed += spec.size();
+    }
+  }
+
+  private void removeFromBooks(VolumeSpec spec) {
+    provisioned -= spec.size();
+    if (spec.allocation().reservesBlocks()) {
+      committed -= spec.size();
+    }
+  }
+
+  private SpaceProbe.Space freshSpace() {
+    if (space == null) {
+      space = probe.read();
+    }
+    return space;
+  }
+
+  private long capacity(SpaceProbe.Space now) {
+    long configured = pool.capacity().orElse(now.total());
+    return Math.min(configured, now.total());
+  }
+
+  private long reserved(long capacity) {
+    return (long) Math.ceil(capacity * pool.reservedPercent() / 100.0);
+  }
+
+  private long overcommitLimit(long usable) {
+    double limit = usable * pool.maxOvercommitRatio();
+    return limit >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) limit;
+  }
+
+  private Refused conflict(String name) {
+    if (reservationsByName.containsKey(name)) {
+      return new Refused(ErrorCode.BUSY, "volume " + name + " in pool " + pool.name()
+          + " is being created; try again when that finishes");
+    }
+    if (deleting.containsKey(name)) {
+      return new Refused(ErrorCode.BUSY, "volume " + name + " in pool " + pool.name()
+          + " is being deleted; try again when that finishes");
+    }
+    return null;
+  }
+
+  private Refused alreadyExists(Volume existing) {
+    VolumeSpec spec = existing.spec();
+    return new Refused(ErrorCode.ALREADY_EXISTS, String.format(
+        "volume %s already exists in pool %s with size %d, fs %s, label %s, allocation %s;"
+            + " delete it first or ask for exactly that",
+        spec.name(), pool.name(), spec.size(), spec.fs().wireName(), spec.label().orElse("(none)"),
+        spec.allocation().wireName()));
+  }
+
+  private Refused notFound(String name) {
+    return new Refused(ErrorCode.NOT_FOUND, "no volume " + name + " in pool " + pool.name());
+  }
+
+  private static Volume creating(Reservation reservation) {
+    return new Volume(reservation.spec(), reservation.startedAt(), 0, Volume.State.CREATING, false);
+  }
+}

@@ -1,0 +1,101 @@
+package dev.volumed.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.Terminated;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import dev.volumed.disk.Formatter;
+import dev.volumed.disk.PoolStore;
+import dev.volumed.disk.VolumeBuilder;
+import dev.volumed.frontend.FrontEnd;
+import dev.volumed.model.VolumeSpec;
+import dev.volumed.settings.PoolSettings;
+import dev.volumed.settings.Settings;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The guardian: it wires the ledgers (one per pool) and the socket front end, and spawns one
+ * worker per volume operation, each under the supervision chosen here.
+ */
+public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
+
+  public interface Command {}
+
+  public record CreateVolume(String pool, VolumeSpec spec, ActorRef<CreateWorker.Result> replyTo)
+      implements Command {}
+
+  public record DeleteVolume(String pool, String name, ActorRef<DeleteWorker.Result> replyTo)
+      implements Command {}
+
+  /** What the front end needs to know of one pool. */
+  public record Pool(PoolSettings settings, ActorRef<Ledger.Command> ledger, VolumeBuilder builder) {}
+
+  public static Behavior<Command> create(Settings settings, Formatter formatter) {
+    return Behaviors.setup(context -> new Supervisor(context, settings, formatter));
+  }
+
+  private final Map<String, Pool> pools = new LinkedHashMap<>();
+  private long workers;
+
+  private Supervisor(ActorContext<Command> context, Settings settings, Formatter formatter) {
+    super(context);
+    for (PoolSettings pool : settings.pools()) {
+      PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
+      // A ledger that throws has lost track of its books: restart it, which reloads them from disk.
+      ActorRef<Ledger.Command> ledger = context.spawn(
+          Behaviors.supervise(Ledger.create(pool, store, SpaceProbe.of(pool.path()),
+                  settings.accounting().refreshInterval()))
+              .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+          "ledger-" + pool.name());
+      pools.put(pool.name(), new Pool(pool, ledger, new VolumeBuilder(pool, store, formatter)));
+    }
+    // The front end binds and accepts with blocking calls, so it lives on the blocking dispatcher.
+    // If it fails the daemon cannot serve anyone: it stops, and so does the system (see Main).
+    ActorRef<FrontEnd.Command> frontEnd = context.spawn(
+        Behaviors.supervise(FrontEnd.create(settings, context.getSelf(), Map.copyOf(pools)))
+            .onFailure(SupervisorStrategy.stop()),
+        "front-end",
+        DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
+    context.watch(frontEnd);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(CreateVolume.class, this::onCreate)
+        .onMessage(DeleteVolume.class, this::onDelete)
+        .onSignal(Terminated.class, this::onFrontEndStopped)
+        .build();
+  }
+
+  private Behavior<Command> onFrontEndStopped(Terminated terminated) {
+    getContext().getLog().error("the socket front end stopped; volumed cannot serve clients and stops");
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onCreate(CreateVolume create) {
+    Pool pool = pools.get(create.pool());
+    // A worker that throws is stopped; the ledger sees it stop and releases its reservation.
+    getContext().spawn(
+        Behaviors.supervise(CreateWorker.create(create.spec(), pool.ledger(), pool.builder(), create.replyTo()))
+            .onFailure(SupervisorStrategy.stop()),
+        "create-" + (++workers));
+    return this;
+  }
+
+  private Behavior<Command> onDelete(DeleteVolume delete) {
+    Pool pool = pools.get(delete.pool());
+    getContext().spawn(
+        Behaviors.supervise(DeleteWorker.create(delete.name(), pool.ledger(), pool.builder(), delete.replyTo()))
+            .onFailure(SupervisorStrategy.stop()),
+        "delete-" + (++workers));
+    return this;
+  }
+}

@@ -1,0 +1,246 @@
+package dev.volumed.frontend;
+
+import akka.NotUsed;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.japi.function.Function;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.actors.CreateWorker;
+import dev.volumed.actors.DeleteWorker;
+import dev.volumed.actors.Ledger;
+import dev.volumed.actors.Supervisor;
+import dev.volumed.disk.ImageFiles;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeSpec;
+import dev.volumed.protocol.Codec;
+import dev.volumed.protocol.ErrorCode;
+import dev.volumed.protocol.Requests;
+import dev.volumed.protocol.VolumeException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns one request line into its reply (and, for some ops, events before it). */
+final class RequestHandler {
+  private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Supervisor.Command> supervisor;
+  private final Map<String, Supervisor.Pool> pools;
+  private final Duration timeout;
+  private final Executor blocking;
+
+  RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
+      Map<String, Supervisor.Pool> pools, Duration timeout) {
+    this.system = system;
+    this.supervisor = supervisor;
+    this.pools = Map.copyOf(pools);
+    this.timeout = timeout;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
+  }
+
+  Source<ByteString, NotUsed> handle(ByteString line) {
+    long started = System.nanoTime();
+    JsonNode request;
+    JsonNode id;
+    String op;
+    try {
+      request = Codec.parse(line.toArray());
+      if (!request.isObject()) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, "a request is one JSON object per line, e.g. {\"op\":\"ping\"}");
+      }
+      id = Requests.id(request);
+      op = Requests.op(request);
+    } catch (VolumeException e) {
+      log.info("request id=null op=? outcome={} ({})", e.code(), e.getMessage());
+      return reply(Codec.error(null, e));
+    }
+    CompletionStage<JsonNode> result;
+    try {
+      result = dispatch(op, request);
+    } catch (VolumeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    JsonNode replyId = id;
+    return Source.completionStage(result.handle((ok, failure) -> {
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      if (failure == null) {
+        log.info("request id={} op={} outcome=ok duration={}ms", replyId, op, millis);
+        return Codec.ok(replyId, ok);
+      }
+      VolumeException error = asVolumeException(failure, op);
+      log.info("request id={} op={} outcome={} duration={}ms: {}", replyId, op, error.code(), millis,
+          error.getMessage());
+      return Codec.error(replyId, error);
+    })).map(RequestHandler::bytes);
+  }
+
+  ByteString frameTooLarge(int maxLineBytes) {
+    return bytes(Codec.error(null, ErrorCode.FRAME_TOO_LARGE,
+        "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));
+  }
+
+  private CompletionStage<JsonNode> dispatch(String op, JsonNode request) throws VolumeException {
+    return switch (op) {
+      case "ping" -> CompletableFuture.completedFuture(ping());
+      case "pools" -> pools();
+      case "create" -> create(request);
+      case "get" -> get(request);
+      case "list" -> list(request);
+      case "delete" -> delete(request);
+      default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
+          "unknown op \"" + op + "\"; volumed knows ping, pools, create, get, list and delete");
+    };
+  }
+
+  private JsonNode ping() {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    result.put("version", Codec.VERSION);
+    result.put("protocol", Codec.PROTOCOL);
+    return result;
+  }
+
+  private CompletionStage<JsonNode> pools() {
+    List<CompletableFuture<Ledger.PoolStats>> stats = new ArrayList<>();
+    for (Supervisor.Pool pool : pools.values()) {
+      stats.add(ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      ObjectNode result = Codec.JSON.createObjectNode();
+      ArrayNode array = result.putArray("pools");
+      stats.stream().map(CompletableFuture::join)
+          .sorted(java.util.Comparator.comparing(Ledger.PoolStats::name))
+          .forEach(s -> array.add(Codec.JSON.valueToTree(s)));
+      return result;
+    });
+  }
+
+  private CompletionStage<JsonNode> create(JsonNode request) throws VolumeException {
+    Supervisor.Pool pool = pool(Requests.pool(request));
+    VolumeSpec spec = Requests.volumeSpec(request, pool.settings());
+    return this.<CreateWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.CreateVolume(pool.settings().name(), spec, replyTo))
+        .thenApply(result -> {
+          if (result instanceof CreateWorker.Created created) {
+            ObjectNode volume = volumeJson(pool, created.volume());
+            if (created.existed()) {
+              volume.put("existed", true);
+            }
+            return volume;
+          }
+          throw new CompletionException(((CreateWorker.Failed) result).error());
+        });
+  }
+
+  private CompletionStage<JsonNode> get(JsonNode request) throws VolumeException {
+    Supervisor.Pool pool = pool(Requests.pool(request));
+    String name = Requests.name(request);
+    return this.<Ledger.GetReply, Ledger.Command>ask(pool.ledger(), replyTo -> new Ledger.Get(name, replyTo))
+        .thenApplyAsync(reply -> {
+          if (reply instanceof Ledger.Found found) {
+            return volumeJson(pool, measured(pool, found.volume()));
+          }
+          Ledger.Refused refused = (Ledger.Refused) reply;
+          throw new CompletionException(new VolumeException(refused.code(), refused.message()));
+        }, blocking);
+  }
+
+  private CompletionStage<JsonNode> list(JsonNode request) throws VolumeException {
+    List<Supervisor.Pool> selected = request.hasNonNull("pool")
+        ? List.of(pool(Requests.pool(request)))
+        : List.copyOf(pools.values());
+    List<CompletableFuture<Ledger.VolumeList>> lists = new ArrayList<>();
+    for (Supervisor.Pool pool : selected) {
+      lists.add(ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(lists.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+      ObjectNode result = Codec.JSON.createObjectNode();
+      ArrayNode array = result.putArray("volumes");
+      for (int i = 0; i < selected.size(); i++) {
+        Supervisor.Pool pool = selected.get(i);
+        for (Volume volume : lists.get(i).join().volumes()) {
+          array.add(volumeJson(pool, measured(pool, volume)));
+        }
+      }
+      return result;
+    }, blocking);
+  }
+
+  private CompletionStage<JsonNode> delete(JsonNode request) throws VolumeException {
+    Supervisor.Pool pool = pool(Requests.pool(request));
+    String name = Requests.name(request);
+    return this.<DeleteWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.DeleteVolume(pool.settings().name(), name, replyTo))
+        .thenApply(result -> {
+          if (result instanceof DeleteWorker.Deleted deleted) {
+            ObjectNode node = Codec.JSON.createObjectNode();
+            node.put("deleted", deleted.name());
+            return node;
+          }
+          throw new CompletionException(((DeleteWorker.Failed) result).error());
+        });
+  }
+
+  private Supervisor.Pool pool(String name) throws VolumeException {
+    Supervisor.Pool pool = pools.get(name);
+    if (pool == null) {
+      throw new VolumeException(ErrorCode.UNKNOWN_POOL,
+          "no pool \"" + name + "\"; this volumed has " + String.join(", ", pools.keySet().stream().sorted().toList()));
+    }
+    return pool;
+  }
+
+  /** A ready volume's blocks as they are now; runs on the blocking dispatcher. */
+  private static Volume measured(Supervisor.Pool pool, Volume volume) {
+    if (volume.state() != Volume.State.READY) {
+      return volume;
+    }
+    try {
+      return volume.withAllocatedBytes(ImageFiles.allocatedBytes(pool.settings().path().resolve(volume.name())));
+    } catch (IOException e) {
+      return volume;
+    }
+  }
+
+  private static ObjectNode volumeJson(Supervisor.Pool pool, Volume volume) {
+    return Codec.volume(pool.settings().name(), pool.settings().path(), volume);
+  }
+
+  private <Res, Req> CompletionStage<Res> ask(ActorRef<Req> target, Function<ActorRef<Res>, Req> message) {
+    return AskPattern.ask(target, message, timeout, system.scheduler());
+  }
+
+  private VolumeException asVolumeException(Throwable failure, String op) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof VolumeException e) {
+      return e;
+    }
+    if (cause instanceof TimeoutException) {
+      return new VolumeException(ErrorCode.INTERNAL, op + " did not finish within " + timeout
+          + " (volumed.socket.request-timeout); the work may still complete: check with get or list");
+    }
+    log.error("op {} failed unexpectedly", op, cause);
+    return new VolumeException(ErrorCode.INTERNAL, "internal error: " + cause);
+  }
+
+  private static Source<ByteString, NotUsed> reply(JsonNode message) {
+    return Source.single(bytes(message));
+  }
+
+  private static ByteString bytes(JsonNode message) {
+    return ByteString.fromArrayUnsafe(Codec.encode(message));
+  }
+}

@@ -1,0 +1,108 @@
+package dev.volumed.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeSpec;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Encodes the messages of wire protocol v1: one JSON object per line. */
+public final class Codec {
+  public static final ObjectMapper JSON = new ObjectMapper();
+  public static final String VERSION = "0.1.0";
+  public static final int PROTOCOL = 1;
+
+  private Codec() {}
+
+  /** Parses one line; the result may be any JSON value (the caller checks it is an object). */
+  public static JsonNode parse(byte[] line) throws VolumeException {
+    try {
+      JsonNode node = JSON.readTree(line);
+      if (node == null || node.isMissingNode()) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, "empty line; send one JSON object per line");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "line is not valid JSON (" + e.getOriginalMessage() + "); send one JSON object per line");
+    } catch (java.io.IOException e) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "line cannot be read: " + e.getMessage());
+    }
+  }
+
+  public static ObjectNode ok(JsonNode id, JsonNode result) {
+    ObjectNode reply = JSON.createObjectNode();
+    reply.set("id", id == null ? NullNode.instance : id);
+    reply.put("ok", true);
+    reply.set("result", result);
+    return reply;
+  }
+
+  public static ObjectNode error(JsonNode id, VolumeException e) {
+    return error(id, e.code(), e.getMessage(), e.details());
+  }
+
+  public static ObjectNode error(JsonNode id, ErrorCode code, String message, Map<String, Object> details) {
+    ObjectNode reply = JSON.createObjectNode();
+    reply.set("id", id == null ? NullNode.instance : id);
+    reply.put("ok", false);
+    ObjectNode error = reply.putObject("error");
+    error.put("code", code.name());
+    error.put("message", message);
+    if (details != null && !details.isEmpty()) {
+      error.set("details", JSON.valueToTree(details));
+    }
+    return reply;
+  }
+
+  public static ObjectNode event(JsonNode id, String kind) {
+    ObjectNode event = JSON.createObjectNode();
+    event.set("id", id == null ? NullNode.instance : id);
+    event.put("event", kind);
+    return event;
+  }
+
+  /** One line of UTF-8 JSON ending in a newline. */
+  public static byte[] encode(JsonNode message) {
+    try {
+      byte[] json = JSON.writeValueAsBytes(message);
+      byte[] line = new byte[json.length + 1];
+      System.arraycopy(json, 0, line, 0, json.length);
+      line[json.length] = '\n';
+      return line;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + message, e);
+    }
+  }
+
+  public static ObjectNode volume(String pool, Path root, Volume volume) {
+    VolumeSpec spec = volume.spec();
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("pool", pool);
+    node.put("name", spec.name());
+    node.put("path", root.resolve(spec.name()).toString());
+    node.put("size", spec.size());
+    node.put("fs", spec.fs().wireName());
+    if (spec.label().isPresent()) {
+      node.put("label", spec.label().get());
+    } else {
+      node.putNull("label");
+    }
+    node.put("allocation", spec.allocation().wireName());
+    node.put("allocatedBytes", volume.allocatedBytes());
+    node.put("state", volume.state().wireName());
+    node.put("createdAt", volume.createdAt().toString());
+    if (!spec.mkfsArgs().isEmpty()) {
+      spec.mkfsArgs().forEach(node.putArray("mkfsArgs")::add);
+    }
+    if (volume.adopted()) {
+      node.put("adopted", true);
+    }
+    return node;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.volumed.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.disk.Allocation;
+import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Names;
+import dev.volumed.model.VolumeSpec;
+import dev.volumed.settings.PoolSettings;
+import dev.volumed.settings.Sizes;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Reads and checks the arguments of requests; every problem is a {@link VolumeException} with its code. */
+public final class Requests {
+  /** Image sizes must be whole 4 KiB blocks. */
+  public static final long SIZE_ALIGNMENT = 4096;
+
+  private Requests() {}
+
+  /** The request's {@code id}: a string, a number, or absent (null). */
+  public static JsonNode id(JsonNode request) throws VolumeException {
+    JsonNode id = request.get("id");
+    if (id == null || id.isNull() || id.isTextual() || id.isNumber()) {
+      return id;
+    }
+    throw new VolumeException(ErrorCode.BAD_REQUEST, "\"id\" must be a string or a number");
+  }
+
+  public static String op(JsonNode request) throws VolumeException {
+    JsonNode op = request.get("op");
+    if (op == null || !op.isTextual()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "every request needs an \"op\" string: ping, pools, create, get, list or delete");
+    }
+    return op.asText();
+  }
+
+  /** The pool argument, {@code "default"} when absent. */
+  public static String pool(JsonNode request) throws VolumeException {
+    return optionalString(request, "pool").orElse("default");
+  }
+
+  public static String name(JsonNode request) throws VolumeException {
+    String name = optionalString(request, "name").orElse(null);
+    String problem = Names.problem(name);
+    if (problem != null) {
+      throw new VolumeException(ErrorCode.INVALID_NAME, problem);
+    }
+    return name;
+  }
+
+  /** A create request's arguments with the pool's defaults applied. */
+  public static VolumeSpec volumeSpec(JsonNode request, PoolSettings pool) throws VolumeException {
+    String name = name(request);
+    long size = size(request.get("size"));
+    FileSystemType fs = enumArgument(request, "fs", FileSystemType.values(), FileSystemType::wireName,
+        FileSystemType::fromWire).orElse(pool.defaultFs());
+    Allocation allocation = enumArgument(request, "allocation", Allocation.values(), Allocation::wireName,
+        Allocation::fromWire).orElse(pool.defaultAllocation());
+    Optional<String> label = label(request, fs);
+    List<String> mkfsArgs = mkfsArgs(request, fs);
+    return new VolumeSpec(name, size, fs, label, mkfsArgs, allocation);
+  }
+
+  public static long size(JsonNode size) throws VolumeException {
+    String accepted = "; give a positive number of bytes, or a string like \"512M\" or \"10G\""
+        + " (units K, M, G, T or KiB, MiB, GiB, TiB), a multiple of 4096 bytes";
+    long bytes;
+    if (size == null || size.isNull()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" is required" + accepted);
+    } else if (size.isIntegralNumber() && size.canConvertToLong()) {
+      bytes = size.asLong();
+    } else if (size.isTextual()) {
+      try {
+        bytes = Sizes.parse(size.asText());
+      } catch (IllegalArgumentException e) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, e.getMessage() + accepted);
+      }
+    } else {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" " + size + " is not a size" + accepted);
+    }
+    if (bytes <= 0) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" must be positive, got " + size + accepted);
+    }
+    if (bytes % SIZE_ALIGNMENT != 0) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "\"size\" " + size + " (" + bytes + " bytes) is not a multiple of 4096 bytes" + accepted);
+    }
+    return bytes;
+  }
+
+  private static Optional<String> label(JsonNode request, FileSystemType fs) throws VolumeException {
+    Optional<String> label = optionalString(request, "label");
+    if (label.isEmpty()) {
+      return label;
+    }
+    String text = label.get();
+    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (fs.maxLabelBytes() == 0) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "fs \"" + fs.wireName() + "\" has no label; leave \"label\" out");
+    }
+    if (bytes == 0 || bytes > fs.maxLabelBytes()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "label \"" + text + "\" is " + bytes
+          + " bytes; fs " + fs.wireName() + " takes 1 to " + fs.maxLabelBytes() + " bytes");
+    }
+    if (text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "label must not contain control characters");
+    }
+    return label;
+  }
+
+  private static List<String> mkfsArgs(JsonNode request, FileSystemType fs) throws VolumeException {
+    JsonNode args = request.get("mkfsArgs");
+    if (args == null || args.isNull()) {
+      return List.of();
+    }
+    if (!args.isArray()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "\"mkfsArgs\" must be an array of strings, e.g. [\"-O\", \"^has_journal\"]");
+    }
+    if (fs == FileSystemType.NONE && !args.isEmpty()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "fs \"none\" is not formatted; leave \"mkfsArgs\" out");
+    }
+    List<String> result = new ArrayList<>();
+    for (JsonNode arg : args) {
+      if (!arg.isTextual() || arg.asText().indexOf('\0') >= 0) {
+        throw new VolumeException(ErrorCode.BAD_REQUEST, "\"mkfsArgs\" must hold only strings, got " + arg);
+      }
+      result.add(arg.asText());
+    }
+    return result;
+  }
+
+  private static Optional<String> optionalString(JsonNode request, String field) throws VolumeException {
+    JsonNode value = request.get(field);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isTextual()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"" + field + "\" must be a string, got " + value);
+    }
+    return Optional.of(value.asText());
+  }
+
+  private interface WireLookup<E> {
+    Optional<E> fromWire(String text);
+  }
+
+  private static <E> Optional<E> enumArgument(
+      JsonNode request, String field, E[] values, java.util.function.Function<E, String> wire, WireLookup<E> lookup)
+      throws VolumeException {
+    Optional<String> text = optionalString(request, field);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<E> value = lookup.fromWire(text.get());
+    if (value.isEmpty()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"" + field + "\" \"" + text.get()
+          + "\" is not known; use one of " + Arrays.stream(values).map(wire).collect(Collectors.joining(", ")));
+    }
+    return value;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.volumed.settings;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** The {@code volumed} section of the configuration, read once. */
+public record Settings(Socket socket, Format format, Accounting accounting, List<PoolSettings> pools) {
+
+  public Settings {
+    pools = List.copyOf(pools);
+    if (pools.isEmpty()) {
+      throw new IllegalArgumentException("volumed.pools must name at least one pool");
+    }
+  }
+
+  public record Socket(
+      Path path,
+      Set<PosixFilePermission> mode,
+      int maxLineBytes,
+      int maxConnections,
+      int maxInFlightPerConnection,
+      Duration requestTimeout) {
+    public Socket {
+      mode = Set.copyOf(mode);
+    }
+  }
+
+  public record Format(int parallelism, Duration timeout) {
+    /** The configured parallelism, with 0 meaning one per core. */
+    public int effectiveParallelism() {
+      return parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors();
+    }
+  }
+
+  public record Accounting(Duration refreshInterval) {}
+
+  public static Settings from(Config root) {
+    Config c = root.getConfig("volumed");
+    Config s = c.getConfig("socket");
+    Socket socket = new Socket(
+        Path.of(s.getString("path")).toAbsolutePath().normalize(),
+        PoolSettings.parseMode(s.getString("mode")),
+        Math.toIntExact(s.getBytes("max-line-bytes")),
+        s.getInt("max-connections"),
+        s.getInt("max-in-flight-per-connection"),
+        s.getDuration("request-timeout"));
+    Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"));
+    Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
+    Config poolsConfig = c.getConfig("pools");
+    List<PoolSettings> pools = new ArrayList<>();
+    for (String name : poolsConfig.root().keySet().stream().sorted().toList()) {
+      pools.add(PoolSettings.from(name, poolsConfig.getConfig(name)));
+    }
+    return new Settings(socket, format, accounting, pools);
+  }
+}
