@@ -58,17 +58,22 @@ final class RequestHandler {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
-    String op;
     try {
       request = Codec.parse(line.toArray());
       if (!request.isObject()) {
         throw new VolumeException(ErrorCode.BAD_REQUEST, "a request is one JSON object per line, e.g. {\"op\":\"ping\"}");
       }
       id = Requests.id(request);
-      op = Requests.op(request);
     } catch (VolumeException e) {
       log.info("request id=null op=? outcome={} ({})", e.code(), e.getMessage());
       return reply(Codec.error(null, e));
+    }
+    String op;
+    try {
+      op = Requests.op(request);
+    } catch (VolumeException e) {
+      log.info("request id={} op=? outcome={} ({})", id, e.code(), e.getMessage());
+      return reply(Codec.error(id, e));
     }
     CompletionStage<JsonNode> result;
     try {
