@@ -48,6 +48,17 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     }
   }
 
+  /**
+   * Reserve a batch. Atomic: all of it or none of it (an identical volume that already exists
+   * counts as {@link Existed}); otherwise each volume on its own, in list order.
+   */
+  public record ReserveBatch(List<VolumeSpec> specs, boolean atomic, ActorRef<BatchReply> replyTo)
+      implements Command {
+    public ReserveBatch {
+      specs = List.copyOf(specs);
+    }
+  }
+
   /** The reserved volume is published: it joins the books. */
   public record Complete(long reservationId, Volume volume) implements Command {}
 
@@ -76,6 +87,15 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public sealed interface GetReply {}
 
+  public sealed interface BatchReply {}
+
+  /** One outcome per spec of a {@link ReserveBatch}, in its order: Admitted, Existed or Refused. */
+  public record BatchReserved(List<ReserveReply> outcomes) implements BatchReply {
+    public BatchReserved {
+      outcomes = List.copyOf(outcomes);
+    }
+  }
+
   public record Admitted(long reservationId) implements ReserveReply {}
 
   /** Each spec's reservation id, in the order of the request. */
@@ -90,7 +110,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public record Found(Volume volume) implements GetReply, DeleteReply {}
 
   public record Refused(ErrorCode code, String message)
-      implements ReserveReply, ReserveAllReply, DeleteReply, GetReply {}
+      implements ReserveReply, ReserveAllReply, DeleteReply, GetReply, BatchReply {}
 
   public record VolumeList(String pool, List<Volume> volumes) {
     public VolumeList {
@@ -217,6 +237,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     return newReceiveBuilder()
         .onMessage(Reserve.class, this::onReserve)
         .onMessage(ReserveAll.class, this::onReserveAll)
+        .onMessage(ReserveBatch.class, this::onReserveBatch)
         .onMessage(Complete.class, this::onComplete)
         .onMessage(Release.class, this::onRelease)
         .onMessage(BeginDelete.class, this::onBeginDelete)
@@ -232,24 +253,12 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   private Behavior<Command> onReserve(Reserve request) {
     VolumeSpec spec = request.spec();
-    Refused conflict = conflict(spec.name());
-    if (conflict != null) {
-      request.replyTo().tell(conflict);
-      return this;
+    ReserveReply outcome = precheck(spec);
+    if (outcome == null) {
+      Refused refused = admit(List.of(spec));
+      outcome = refused != null ? refused : new Admitted(reserve(spec, request.replyTo()));
     }
-    Volume existing = volumes.get(spec.name());
-    if (existing != null) {
-      request.replyTo().tell(existing.spec().sameShapeAs(spec)
-          ? new Existed(existing)
-          : alreadyExists(existing));
-      return this;
-    }
-    Refused refused = admit(List.of(spec));
-    if (refused != null) {
-      request.replyTo().tell(refused);
-      return this;
-    }
-    request.replyTo().tell(new Admitted(reserve(spec, request.replyTo())));
+    request.replyTo().tell(outcome);
     return this;
   }
 
@@ -281,6 +290,60 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     }
     request.replyTo().tell(new AdmittedAll(ids));
     return this;
+  }
+
+  private Behavior<Command> onReserveBatch(ReserveBatch request) {
+    List<ReserveReply> outcomes = new ArrayList<>();
+    List<VolumeSpec> fresh = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (VolumeSpec spec : request.specs()) {
+      ReserveReply outcome;
+      if (!seen.add(spec.name())) {
+        outcome = new Refused(ErrorCode.BAD_REQUEST,
+            "the batch names volume " + spec.name() + " twice; each name may appear once");
+      } else {
+        outcome = precheck(spec);
+      }
+      if (outcome instanceof Refused refused && request.atomic()) {
+        request.replyTo().tell(refused);
+        return this;
+      }
+      if (outcome == null) {
+        fresh.add(spec);
+        if (!request.atomic()) {
+          Refused refused = admit(List.of(spec));
+          outcome = refused != null ? refused : new Admitted(reserve(spec, request.replyTo()));
+        }
+      }
+      outcomes.add(outcome);
+    }
+    if (request.atomic()) {
+      Refused refused = fresh.isEmpty() ? null : admit(fresh);
+      if (refused != null) {
+        request.replyTo().tell(refused);
+        return this;
+      }
+      for (int i = 0; i < outcomes.size(); i++) {
+        if (outcomes.get(i) == null) {
+          outcomes.set(i, new Admitted(reserve(request.specs().get(i), request.replyTo())));
+        }
+      }
+    }
+    request.replyTo().tell(new BatchReserved(outcomes));
+    return this;
+  }
+
+  /** What a name's current state says of a new reservation: null (go on), Existed, or Refused. */
+  private ReserveReply precheck(VolumeSpec spec) {
+    Refused conflict = conflict(spec.name());
+    if (conflict != null) {
+      return conflict;
+    }
+    Volume existing = volumes.get(spec.name());
+    if (existing == null) {
+      return null;
+    }
+    return existing.spec().sameShapeAs(spec) ? new Existed(existing) : alreadyExists(existing);
   }
 
   private Behavior<Command> onComplete(Complete complete) {

@@ -18,6 +18,7 @@ import dev.volumed.settings.PoolSettings;
 import dev.volumed.settings.Settings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +35,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   public record DeleteVolume(String pool, String name, ActorRef<DeleteWorker.Result> replyTo)
       implements Command {}
 
+  public record RunBatch(String pool, List<VolumeSpec> specs, boolean atomic, boolean progress,
+      ActorRef<BatchWorker.Output> output) implements Command {
+    public RunBatch {
+      specs = List.copyOf(specs);
+    }
+  }
+
   /** What the front end needs to know of one pool. */
   public record Pool(PoolSettings settings, ActorRef<Ledger.Command> ledger, VolumeBuilder builder) {}
 
@@ -41,11 +49,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return Behaviors.setup(context -> new Supervisor(context, settings, formatter));
   }
 
+  private final Settings settings;
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private long workers;
 
   private Supervisor(ActorContext<Command> context, Settings settings, Formatter formatter) {
     super(context);
+    this.settings = settings;
     for (PoolSettings pool : settings.pools()) {
       PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
       // A ledger that throws has lost track of its books: restart it, which reloads them from disk.
@@ -71,6 +81,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return newReceiveBuilder()
         .onMessage(CreateVolume.class, this::onCreate)
         .onMessage(DeleteVolume.class, this::onDelete)
+        .onMessage(RunBatch.class, this::onBatch)
         .onSignal(Terminated.class, this::onFrontEndStopped)
         .build();
   }
@@ -87,6 +98,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         Behaviors.supervise(CreateWorker.create(create.spec(), pool.ledger(), pool.builder(), create.replyTo()))
             .onFailure(SupervisorStrategy.stop()),
         "create-" + (++workers));
+    return this;
+  }
+
+  private Behavior<Command> onBatch(RunBatch batch) {
+    Pool pool = pools.get(batch.pool());
+    getContext().spawn(
+        Behaviors.supervise(BatchWorker.create(batch.specs(), batch.atomic(), batch.progress(),
+                settings.format().effectiveParallelism(), settings.socket().requestTimeout(),
+                pool.ledger(), pool.builder(), batch.output()))
+            .onFailure(SupervisorStrategy.stop()),
+        "batch-" + (++workers));
     return this;
   }
 

@@ -303,9 +303,7 @@ public final class ImageFiles {
   /** fsync the file, rename it to finalPath without replacing anything (ALREADY_EXISTS), then fsync the folder. */
   public static void publish(Path temp, Path finalPath) throws VolumeException {
     try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-        ch.force(true);
-      }
+      sync(temp);
       renameNoReplace(temp, finalPath);
       syncDirectory(finalPath.getParent());
       if (!temp.getParent().equals(finalPath.getParent())) {
@@ -313,6 +311,13 @@ public final class ImageFiles {
       }
     } catch (IOException e) {
       throw ioError("Cannot publish " + temp + " as " + finalPath, e);
+    }
+  }
+
+  /** fsync a file's data and metadata (cheap when nothing is dirty). */
+  public static void sync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      ch.force(true);
     }
   }
 

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,38 +31,81 @@ public final class VolumeBuilder {
     this.formatter = formatter;
   }
 
+  /** An image built and formatted under its temporary name, not yet published. */
+  public record Prepared(Volume volume, Path temp, Path image) {}
+
+  /** Builds, formats and publishes one volume. */
   public Volume create(VolumeSpec spec) throws VolumeException {
+    Prepared prepared = prepare(spec);
+    publish(prepared);
+    return prepared.volume();
+  }
+
+  /**
+   * Builds and formats the image under a temporary name in its final folder, with its mode and
+   * ownership set and its data flushed: publishing it is then a metadata write and a rename.
+   */
+  public Prepared prepare(VolumeSpec spec) throws VolumeException {
     formatter.checkAvailable(spec.fs());
     Path root = store.root();
-    // Refuse symlinks before anything is made, then note which folders this call creates.
+    // Refuse symlinks before anything is made.
     ImageFiles.resolve(root, spec.name(), false);
-    List<Path> createdFolders = missingFolders(root, spec.name());
     Path image = ImageFiles.resolve(root, spec.name(), true);
     Path temp = ImageFiles.tempPathFor(image);
-    boolean metadataWritten = false;
     try {
-      ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
+      allocate(spec, image, temp);
       formatter.format(temp, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
       ImageFiles.setOwnership(temp, pool.owner().orElse(null), pool.group().orElse(null));
+      ImageFiles.sync(temp);
       Volume volume = new Volume(spec, Instant.now(), ImageFiles.allocatedBytes(temp), Volume.State.READY, false);
-      store.writeMetadata(volume);
-      metadataWritten = true;
-      ImageFiles.publish(temp, image);
-      return volume;
+      return new Prepared(volume, temp, image);
     } catch (VolumeException | IOException | RuntimeException e) {
-      ImageFiles.removeQuietly(temp);
-      if (metadataWritten) {
-        deleteMetadataQuietly(spec.name());
-      }
-      for (Path folder : createdFolders) {
-        removeEmptyFolder(folder);
-      }
-      if (e instanceof VolumeException ve) {
-        throw ve;
-      }
-      throw new VolumeException(ErrorCode.IO_ERROR,
-          "creating " + spec.name() + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
+      discard(new Prepared(null, temp, image));
+      throw asVolumeException(spec.name(), e);
     }
+  }
+
+  /** Writes the metadata and renames the image to its final name, durably. */
+  public void publish(Prepared prepared) throws VolumeException {
+    String name = prepared.volume().name();
+    try {
+      store.writeMetadata(prepared.volume());
+      ImageFiles.publish(prepared.temp(), prepared.image());
+    } catch (VolumeException | IOException | RuntimeException e) {
+      deleteMetadataQuietly(name);
+      discard(prepared);
+      throw asVolumeException(name, e);
+    }
+  }
+
+  /** Removes a prepared image that will not be published, and the folders it leaves empty. */
+  public void discard(Prepared prepared) {
+    ImageFiles.removeQuietly(prepared.temp());
+    store.pruneEmptyParents(prepared.image());
+  }
+
+  /**
+   * Creates the temporary image. A failed volume of the same folder may prune the folder between
+   * its creation and this call; then the folder is made again, once.
+   */
+  private void allocate(VolumeSpec spec, Path image, Path temp) throws VolumeException {
+    try {
+      ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
+    } catch (VolumeException e) {
+      if (Files.isDirectory(image.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      ImageFiles.resolve(store.root(), spec.name(), true);
+      ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
+    }
+  }
+
+  private VolumeException asVolumeException(String name, Exception e) {
+    if (e instanceof VolumeException ve) {
+      return ve;
+    }
+    return new VolumeException(ErrorCode.IO_ERROR,
+        "creating " + name + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
   }
 
   public void delete(String name) throws VolumeException {
@@ -85,17 +126,6 @@ public final class VolumeBuilder {
     store.pruneEmptyParents(image);
   }
 
-  /** The folders above the image that do not exist yet, deepest first. */
-  private static List<Path> missingFolders(Path root, String name) {
-    List<Path> missing = new ArrayList<>();
-    Path folder = root.resolve(name).getParent();
-    while (folder != null && !folder.equals(root) && !Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
-      missing.add(folder);
-      folder = folder.getParent();
-    }
-    return missing;
-  }
-
   private void deleteMetadataQuietly(String name) {
     try {
       store.deleteMetadata(name);
@@ -104,11 +134,5 @@ public final class VolumeBuilder {
     }
   }
 
-  private static void removeEmptyFolder(Path folder) {
-    try {
-      Files.deleteIfExists(folder);
-    } catch (IOException notEmpty) {
-      // Another volume is being made in it: it stays.
-    }
-  }
+
 }

@@ -34,7 +34,8 @@ public final class FrontEnd {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
       SocketServer server = SocketServer.bind(socket);
-      RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, socket.requestTimeout());
+      RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, socket.requestTimeout(),
+          settings.batch().maxVolumes());
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       // Unbind first on shutdown: no new connections while in-flight work finishes.
       CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(),

@@ -5,12 +5,17 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.japi.Pair;
 import akka.japi.function.Function;
+import akka.japi.pf.PFBuilder;
+import akka.stream.OverflowStrategy;
+import akka.stream.typed.javadsl.ActorSource;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
@@ -27,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -44,9 +50,11 @@ final class RequestHandler {
   private final Map<String, Supervisor.Pool> pools;
   private final Duration timeout;
   private final Executor blocking;
+  private final int maxBatchVolumes;
 
   RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
-      Map<String, Supervisor.Pool> pools, Duration timeout) {
+      Map<String, Supervisor.Pool> pools, Duration timeout, int maxBatchVolumes) {
+    this.maxBatchVolumes = maxBatchVolumes;
     this.system = system;
     this.supervisor = supervisor;
     this.pools = Map.copyOf(pools);
@@ -74,6 +82,14 @@ final class RequestHandler {
     } catch (VolumeException e) {
       log.info("request id={} op=? outcome={} ({})", id, e.code(), e.getMessage());
       return reply(Codec.error(id, e));
+    }
+    if (op.equals("batch")) {
+      try {
+        return batch(id, request, started);
+      } catch (VolumeException e) {
+        log.info("request id={} op=batch outcome={} ({})", id, e.code(), e.getMessage());
+        return reply(Codec.error(id, e));
+      }
     }
     CompletionStage<JsonNode> result;
     try {
@@ -109,7 +125,7 @@ final class RequestHandler {
       case "list" -> list(request);
       case "delete" -> delete(request);
       default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
-          "unknown op \"" + op + "\"; volumed knows ping, pools, create, get, list and delete");
+          "unknown op \"" + op + "\"; volumed knows ping, pools, create, batch, get, list and delete");
     };
   }
 
@@ -149,6 +165,78 @@ final class RequestHandler {
           }
           throw new CompletionException(((CreateWorker.Failed) result).error());
         });
+  }
+
+  /**
+   * A batch answers with a stream: the batch actor sends progress events and then its end into
+   * an ActorSource, which becomes this request's lines on the connection.
+   */
+  private Source<ByteString, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
+    Supervisor.Pool pool = pool(Requests.pool(request));
+    boolean atomic = Requests.flag(request, "atomic", true);
+    boolean progress = Requests.flag(request, "progress", false);
+    List<VolumeSpec> specs = Requests.batchSpecs(request, pool.settings(), maxBatchVolumes);
+    Pair<ActorRef<BatchWorker.Output>, Source<BatchWorker.Output, NotUsed>> channel =
+        ActorSource.<BatchWorker.Output>actorRef(
+                output -> false, output -> Optional.empty(), specs.size() + 2, OverflowStrategy.dropHead())
+            .preMaterialize(system);
+    supervisor.tell(new Supervisor.RunBatch(pool.settings().name(), specs, atomic, progress, channel.first()));
+    return channel.second()
+        .takeWhile(output -> !(output instanceof BatchWorker.Finished), true)
+        .idleTimeout(timeout)
+        .map(output -> {
+          if (output instanceof BatchWorker.Progress p) {
+            return bytes(progressEvent(id, p));
+          }
+          BatchWorker.Finished finished = (BatchWorker.Finished) output;
+          long millis = (System.nanoTime() - started) / 1_000_000;
+          log.info("request id={} op=batch outcome={} volumes={} created={} failed={} duration={}ms", id,
+              finished.error() == null ? "ok" : finished.error().code(), specs.size(), finished.created().size(),
+              finished.failed().size(), millis);
+          return bytes(finished.error() != null
+              ? Codec.error(id, finished.error())
+              : Codec.ok(id, batchResult(pool, finished)));
+        })
+        .recover(new PFBuilder<Throwable, ByteString>()
+            .match(TimeoutException.class, e -> bytes(Codec.error(id, ErrorCode.INTERNAL,
+                "the batch reported nothing for " + timeout + "; check with list what it made", Map.of())))
+            .build());
+  }
+
+  private static ObjectNode progressEvent(JsonNode id, BatchWorker.Progress progress) {
+    ObjectNode event = Codec.event(id, "progress");
+    event.put("name", progress.name());
+    event.put("outcome", progress.outcome());
+    if (progress.error() != null) {
+      event.set("error", errorJson(progress.error()));
+    }
+    event.put("done", progress.done());
+    event.put("total", progress.total());
+    return event;
+  }
+
+  private static ObjectNode batchResult(Supervisor.Pool pool, BatchWorker.Finished finished) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode created = result.putArray("created");
+    for (CreateWorker.Created one : finished.created()) {
+      ObjectNode volume = volumeJson(pool, one.volume());
+      if (one.existed()) {
+        volume.put("existed", true);
+      }
+      created.add(volume);
+    }
+    ArrayNode failed = result.putArray("failed");
+    for (CreateWorker.Failed one : finished.failed()) {
+      ObjectNode entry = failed.addObject();
+      entry.put("name", one.name());
+      entry.set("error", errorJson(one.error()));
+    }
+    result.set("stats", Codec.JSON.valueToTree(finished.stats()));
+    return result;
+  }
+
+  private static ObjectNode errorJson(VolumeException error) {
+    return (ObjectNode) Codec.error(null, error).get("error");
   }
 
   private CompletionStage<JsonNode> get(JsonNode request) throws VolumeException {

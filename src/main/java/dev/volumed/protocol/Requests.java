@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -34,7 +35,7 @@ public final class Requests {
     JsonNode op = request.get("op");
     if (op == null || !op.isTextual()) {
       throw new VolumeException(ErrorCode.BAD_REQUEST,
-          "every request needs an \"op\" string: ping, pools, create, get, list or delete");
+          "every request needs an \"op\" string: ping, pools, create, batch, get, list or delete");
     }
     return op.asText();
   }
@@ -64,6 +65,50 @@ public final class Requests {
     Optional<String> label = label(request, fs);
     List<String> mkfsArgs = mkfsArgs(request, fs);
     return new VolumeSpec(name, size, fs, label, mkfsArgs, allocation);
+  }
+
+  /** A batch's volumes, each checked as a create request's arguments without "pool". */
+  public static List<VolumeSpec> batchSpecs(JsonNode request, PoolSettings pool, int maxVolumes)
+      throws VolumeException {
+    JsonNode volumes = request.get("volumes");
+    if (volumes == null || !volumes.isArray() || volumes.isEmpty()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "a batch needs \"volumes\": a non-empty array of create arguments (name, size, fs, ...)");
+    }
+    if (volumes.size() > maxVolumes) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "a batch may name at most " + maxVolumes
+          + " volumes (volumed.batch.max-volumes), this one names " + volumes.size() + "; split it");
+    }
+    List<VolumeSpec> specs = new ArrayList<>();
+    for (int i = 0; i < volumes.size(); i++) {
+      JsonNode volume = volumes.get(i);
+      try {
+        if (!volume.isObject()) {
+          throw new VolumeException(ErrorCode.BAD_REQUEST, "it is not an object of create arguments");
+        }
+        if (volume.has("pool")) {
+          throw new VolumeException(ErrorCode.BAD_REQUEST,
+              "it names a pool; a batch has one pool, given beside \"volumes\"");
+        }
+        specs.add(volumeSpec(volume, pool));
+      } catch (VolumeException e) {
+        throw new VolumeException(e.code(), "volumes[" + i + "]: " + e.getMessage(),
+            Map.of("index", i), null);
+      }
+    }
+    return specs;
+  }
+
+  /** A boolean argument, {@code otherwise} when absent. */
+  public static boolean flag(JsonNode request, String field, boolean otherwise) throws VolumeException {
+    JsonNode value = request.get(field);
+    if (value == null || value.isNull()) {
+      return otherwise;
+    }
+    if (!value.isBoolean()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"" + field + "\" must be true or false, got " + value);
+    }
+    return value.asBoolean();
   }
 
   public static long size(JsonNode size) throws VolumeException {

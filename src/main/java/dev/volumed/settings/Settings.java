@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /** The {@code volumed} section of the configuration, read once. */
-public record Settings(Socket socket, Format format, Accounting accounting, List<PoolSettings> pools) {
+public record Settings(Socket socket, Format format, Batch batch, Accounting accounting, List<PoolSettings> pools) {
 
   public Settings {
     pools = List.copyOf(pools);
@@ -37,6 +37,8 @@ public record Settings(Socket socket, Format format, Accounting accounting, List
     }
   }
 
+  public record Batch(int maxVolumes) {}
+
   public record Accounting(Duration refreshInterval) {}
 
   public static Settings from(Config root) {
@@ -50,12 +52,13 @@ public record Settings(Socket socket, Format format, Accounting accounting, List
         s.getInt("max-in-flight-per-connection"),
         s.getDuration("request-timeout"));
     Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"));
+    Batch batch = new Batch(c.getInt("batch.max-volumes"));
     Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
     Config poolsConfig = c.getConfig("pools");
     List<PoolSettings> pools = new ArrayList<>();
     for (String name : poolsConfig.root().keySet().stream().sorted().toList()) {
       pools.add(PoolSettings.from(name, poolsConfig.getConfig(name)));
     }
-    return new Settings(socket, format, accounting, pools);
+    return new Settings(socket, format, batch, accounting, pools);
   }
 }
