@@ -34,8 +34,7 @@ public final class FrontEnd {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
       SocketServer server = SocketServer.bind(socket);
-      RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, socket.requestTimeout(),
-          settings.batch().maxVolumes());
+      RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, settings);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       // Unbind first on shutdown: no new connections while in-flight work finishes.
       CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(),

@@ -21,12 +21,14 @@ import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.Supervisor;
 import dev.volumed.disk.ImageFiles;
+import dev.volumed.disk.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.Codec;
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.Requests;
 import dev.volumed.protocol.VolumeException;
+import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +53,13 @@ final class RequestHandler {
   private final Duration timeout;
   private final Executor blocking;
   private final int maxBatchVolumes;
+  private final MkfsArgsPolicy mkfsArgs;
 
   RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
-      Map<String, Supervisor.Pool> pools, Duration timeout, int maxBatchVolumes) {
-    this.maxBatchVolumes = maxBatchVolumes;
+      Map<String, Supervisor.Pool> pools, Settings settings) {
+    this.maxBatchVolumes = settings.batch().maxVolumes();
+    this.mkfsArgs = settings.format().mkfsArgs();
+    Duration timeout = settings.socket().requestTimeout();
     this.system = system;
     this.supervisor = supervisor;
     this.pools = Map.copyOf(pools);
@@ -153,7 +158,7 @@ final class RequestHandler {
 
   private CompletionStage<JsonNode> create(JsonNode request) throws VolumeException {
     Supervisor.Pool pool = pool(Requests.pool(request));
-    VolumeSpec spec = Requests.volumeSpec(request, pool.settings());
+    VolumeSpec spec = Requests.volumeSpec(request, pool.settings(), mkfsArgs);
     return this.<CreateWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.CreateVolume(pool.settings().name(), spec, replyTo))
         .thenApply(result -> {
           if (result instanceof CreateWorker.Created created) {
@@ -175,7 +180,7 @@ final class RequestHandler {
     Supervisor.Pool pool = pool(Requests.pool(request));
     boolean atomic = Requests.flag(request, "atomic", true);
     boolean progress = Requests.flag(request, "progress", false);
-    List<VolumeSpec> specs = Requests.batchSpecs(request, pool.settings(), maxBatchVolumes);
+    List<VolumeSpec> specs = Requests.batchSpecs(request, pool.settings(), mkfsArgs, maxBatchVolumes);
     Pair<ActorRef<BatchWorker.Output>, Source<BatchWorker.Output, NotUsed>> channel =
         ActorSource.<BatchWorker.Output>actorRef(
                 output -> false, output -> Optional.empty(), specs.size() + 2, OverflowStrategy.dropHead())

@@ -3,6 +3,7 @@ package dev.volumed.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.disk.Allocation;
 import dev.volumed.disk.FileSystemType;
+import dev.volumed.disk.MkfsArgsPolicy;
 import dev.volumed.model.Names;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
@@ -55,7 +56,8 @@ public final class Requests {
   }
 
   /** A create request's arguments with the pool's defaults applied. */
-  public static VolumeSpec volumeSpec(JsonNode request, PoolSettings pool) throws VolumeException {
+  public static VolumeSpec volumeSpec(JsonNode request, PoolSettings pool, MkfsArgsPolicy policy)
+      throws VolumeException {
     String name = name(request);
     long size = size(request.get("size"));
     FileSystemType fs = enumArgument(request, "fs", FileSystemType.values(), FileSystemType::wireName,
@@ -64,12 +66,13 @@ public final class Requests {
         Allocation::fromWire).orElse(pool.defaultAllocation());
     Optional<String> label = label(request, fs);
     List<String> mkfsArgs = mkfsArgs(request, fs);
+    policy.check(fs, mkfsArgs);
     return new VolumeSpec(name, size, fs, label, mkfsArgs, allocation);
   }
 
   /** A batch's volumes, each checked as a create request's arguments without "pool". */
-  public static List<VolumeSpec> batchSpecs(JsonNode request, PoolSettings pool, int maxVolumes)
-      throws VolumeException {
+  public static List<VolumeSpec> batchSpecs(JsonNode request, PoolSettings pool, MkfsArgsPolicy policy,
+      int maxVolumes) throws VolumeException {
     JsonNode volumes = request.get("volumes");
     if (volumes == null || !volumes.isArray() || volumes.isEmpty()) {
       throw new VolumeException(ErrorCode.BAD_REQUEST,
@@ -90,7 +93,7 @@ public final class Requests {
           throw new VolumeException(ErrorCode.BAD_REQUEST,
               "it names a pool; a batch has one pool, given beside \"volumes\"");
         }
-        specs.add(volumeSpec(volume, pool));
+        specs.add(volumeSpec(volume, pool, policy));
       } catch (VolumeException e) {
         throw new VolumeException(e.code(), "volumes[" + i + "]: " + e.getMessage(),
             Map.of("index", i), null);

@@ -1,6 +1,7 @@
 package dev.volumed.settings;
 
 import com.typesafe.config.Config;
+import dev.volumed.disk.MkfsArgsPolicy;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -30,7 +31,7 @@ public record Settings(Socket socket, Format format, Batch batch, Accounting acc
     }
   }
 
-  public record Format(int parallelism, Duration timeout) {
+  public record Format(int parallelism, Duration timeout, MkfsArgsPolicy mkfsArgs) {
     /** The configured parallelism, with 0 meaning one per core. */
     public int effectiveParallelism() {
       return parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors();
@@ -51,7 +52,8 @@ public record Settings(Socket socket, Format format, Batch batch, Accounting acc
         s.getInt("max-connections"),
         s.getInt("max-in-flight-per-connection"),
         s.getDuration("request-timeout"));
-    Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"));
+    Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"),
+        MkfsArgsPolicy.from(c.getConfig("format.allowed-mkfs-args")));
     Batch batch = new Batch(c.getInt("batch.max-volumes"));
     Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
     Config poolsConfig = c.getConfig("pools");
