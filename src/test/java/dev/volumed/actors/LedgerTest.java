@@ -189,6 +189,33 @@ class LedgerTest {
     assertEquals(0, pool.stats().availableForSparseBytes());
   }
 
+  @Test
+  void hugeSparseRequestCannotWrapTheProvisionedSumAround() {
+    // The largest size the protocol accepts: a multiple of 4096 just under 2^63.
+    long largest = Long.MAX_VALUE - 4095;
+    Pool pool = pool(OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
+    pool.admit(raw("vm1/root.img", GIB));
+    Ledger.PoolStats before = pool.stats();
+
+    pool.refuse(ErrorCode.OVERCOMMIT_LIMIT, raw("vm2/huge.img", largest));
+
+    assertEquals(before, pool.stats());
+  }
+
+  @Test
+  void batchWhoseSizesAddUpPastTheLargestLongIsRefused() {
+    long half = 1L << 62; // two of them add up to 2^63
+    Pool pool = pool(OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
+    Ledger.PoolStats before = pool.stats();
+
+    pool.refuseAll(ErrorCode.INSUFFICIENT_SPACE, fallocate("vm1/a.img", half), fallocate("vm1/b.img", half));
+    pool.refuseAll(ErrorCode.OVERCOMMIT_LIMIT, raw("vm1/a.img", half), raw("vm1/b.img", half));
+    pool.refuseAll(ErrorCode.OVERCOMMIT_LIMIT, raw("vm1/a.img", Long.MAX_VALUE - 4095), raw("vm1/b.img", 4096));
+
+    assertEquals(before, pool.stats());
+    pool.assertNotFound("vm1/a.img");
+  }
+
   // ---- rule order ----------------------------------------------------------------------------
 
   @Test
@@ -378,6 +405,25 @@ class LedgerTest {
     pool.assertNotFound("vm1/data.img");
     assertEquals(Volume.State.READY, pool.found("vm1/root.img").state());
     pool.admit(sparse("vm1/data.img", 2 * GIB)); // the name is free again, not BUSY
+  }
+
+  @Test
+  void reservationMadeThroughAWorkersMessageAdapterIsReleasedWhenTheWorkerStops() {
+    // CreateWorker reserves with a message adapter as replyTo: the ledger watches the adapter's ref.
+    Pool pool = pool(OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
+    TestProbe<Ledger.ReserveReply> seen = testKit.createTestProbe(Ledger.ReserveReply.class);
+    ActorRef<AdapterWorker.Command> worker = testKit.spawn(
+        AdapterWorker.create(pool.ledger, fallocate("vm1/root.img", 8 * GIB), seen.getRef()));
+    seen.expectMessageClass(Ledger.Admitted.class);
+    pool.refuse(ErrorCode.INSUFFICIENT_SPACE, fallocate("vm2/root.img", 4096));
+
+    worker.tell(AdapterWorker.Fail.INSTANCE);
+
+    pool.stats.awaitAssert(() -> {
+      pool.assertBooks(0, 0, 8 * GIB, 8 * GIB, 0, 0);
+      return null;
+    });
+    pool.admit(fallocate("vm1/root.img", 8 * GIB));
   }
 
   // ---- complete, get, list, duplicates -------------------------------------------------------
