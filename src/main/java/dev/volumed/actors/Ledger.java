@@ -498,11 +498,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     long total = 0;
     long overhead = 0;
     for (VolumeSpec spec : specs) {
-      total += spec.size();
+      total = plus(total, spec.size());
       if (spec.allocation().reservesBlocks()) {
-        blocks += spec.size();
+        blocks = plus(blocks, spec.size());
       } else {
-        overhead += FormatOverhead.estimate(spec.fs(), spec.size());
+        overhead = plus(overhead, FormatOverhead.estimate(spec.fs(), spec.size()));
       }
     }
     String what = specs.size() == 1
@@ -514,7 +514,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     long usable = capacity - reserved;
     long fsFree = now.free() - inFlightBlocks;
     if (blocks > 0) {
-      if (committed + blocks > usable) {
+      if (blocks > usable - committed) {
         return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
             "%s needs %d bytes allocated on disk but pool %s has only %d of %d usable bytes not yet"
                 + " committed; use allocation \"sparse\", a smaller size, or free space",
@@ -528,20 +528,25 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       }
     }
     long limit = overcommitLimit(usable);
-    if (provisioned + total > limit) {
+    if (total > limit - provisioned) {
       return new Refused(ErrorCode.OVERCOMMIT_LIMIT, String.format(
           "%s of %d bytes would provision pool %s beyond its limit of %d bytes (%s x %.2f);"
               + " %d bytes can still be provisioned",
           what, total, pool.name(), limit, usable, pool.maxOvercommitRatio(),
           Math.max(0, limit - provisioned)));
     }
-    if (overhead > 0 && inFlightOverhead + overhead > fsFree - reserved) {
+    if (overhead > 0 && overhead > fsFree - reserved - inFlightOverhead) {
       return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
           "formatting %s writes up to %d bytes but the file system of pool %s has only %d free"
               + " beyond the %d reserved; free space on it first",
           what, overhead, pool.name(), Math.max(0, fsFree - reserved - inFlightOverhead), reserved));
     }
     return null;
+  }
+
+  /** a + b for sizes (never negative), capped at Long.MAX_VALUE instead of wrapping around. */
+  private static long plus(long a, long b) {
+    return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
   }
 
   private long reserve(VolumeSpec spec, ActorRef<?> owner) {
