@@ -41,13 +41,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   /** Reserve space for one volume; the sender is watched and its reservations released if it stops. */
   public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Command {}
 
-  /** Reserve a whole batch: all of it or none of it. */
-  public record ReserveAll(List<VolumeSpec> specs, ActorRef<ReserveAllReply> replyTo) implements Command {
-    public ReserveAll {
-      specs = List.copyOf(specs);
-    }
-  }
-
   /**
    * Reserve a batch. Atomic: all of it or none of it (an identical volume that already exists
    * counts as {@link Existed}); otherwise each volume on its own, in list order.
@@ -81,8 +74,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public sealed interface ReserveReply {}
 
-  public sealed interface ReserveAllReply {}
-
   public sealed interface DeleteReply {}
 
   public sealed interface GetReply {}
@@ -98,19 +89,12 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public record Admitted(long reservationId) implements ReserveReply {}
 
-  /** Each spec's reservation id, in the order of the request. */
-  public record AdmittedAll(List<Long> reservationIds) implements ReserveAllReply {
-    public AdmittedAll {
-      reservationIds = List.copyOf(reservationIds);
-    }
-  }
-
   public record Existed(Volume volume) implements ReserveReply {}
 
   public record Found(Volume volume) implements GetReply, DeleteReply {}
 
   public record Refused(ErrorCode code, String message)
-      implements ReserveReply, ReserveAllReply, DeleteReply, GetReply, BatchReply {}
+      implements ReserveReply, DeleteReply, GetReply, BatchReply {}
 
   public record VolumeList(String pool, List<Volume> volumes) {
     public VolumeList {
@@ -150,7 +134,9 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public static Behavior<Command> create(
       PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
-    return Behaviors.withStash(10_000, stash ->
+    // The front end bounds what can be in flight (max-connections x max-in-flight-per-connection),
+    // well below what this stash holds while the books load.
+    return Behaviors.withStash(100_000, stash ->
         Behaviors.setup(context -> Behaviors.withTimers(timers -> {
           Executor blocking = context.getSystem().dispatchers()
               .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
@@ -236,7 +222,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Reserve.class, this::onReserve)
-        .onMessage(ReserveAll.class, this::onReserveAll)
         .onMessage(ReserveBatch.class, this::onReserveBatch)
         .onMessage(Complete.class, this::onComplete)
         .onMessage(Release.class, this::onRelease)
@@ -259,36 +244,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       outcome = refused != null ? refused : new Admitted(reserve(spec, request.replyTo()));
     }
     request.replyTo().tell(outcome);
-    return this;
-  }
-
-  private Behavior<Command> onReserveAll(ReserveAll request) {
-    Set<String> seen = new HashSet<>();
-    for (VolumeSpec spec : request.specs()) {
-      if (!seen.add(spec.name())) {
-        request.replyTo().tell(new Refused(ErrorCode.BAD_REQUEST,
-            "the batch names volume " + spec.name() + " twice; each name may appear once"));
-        return this;
-      }
-      Refused conflict = conflict(spec.name());
-      if (conflict == null && volumes.containsKey(spec.name())) {
-        conflict = alreadyExists(volumes.get(spec.name()));
-      }
-      if (conflict != null) {
-        request.replyTo().tell(conflict);
-        return this;
-      }
-    }
-    Refused refused = admit(request.specs());
-    if (refused != null) {
-      request.replyTo().tell(refused);
-      return this;
-    }
-    List<Long> ids = new ArrayList<>();
-    for (VolumeSpec spec : request.specs()) {
-      ids.add(reserve(spec, request.replyTo()));
-    }
-    request.replyTo().tell(new AdmittedAll(ids));
     return this;
   }
 

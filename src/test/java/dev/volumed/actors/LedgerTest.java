@@ -557,12 +557,43 @@ class LedgerTest {
   }
 
   @Test
+  void atomicBatchCountsAnIdenticalExistingVolumeAsExisted() {
+    Pool pool = pool(OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
+    long done = pool.admit(raw("vm1/done.img", GIB));
+    pool.complete(done, raw("vm1/done.img", GIB));
+
+    List<Ledger.ReserveReply> outcomes = pool.batch(true, raw("vm1/done.img", GIB), raw("vm1/new.img", GIB));
+
+    assertInstanceOf(Ledger.Existed.class, outcomes.get(0));
+    assertInstanceOf(Ledger.Admitted.class, outcomes.get(1));
+    pool.assertBooks(0, 2 * GIB, 6 * GIB, 6 * GIB, 1, 1);
+  }
+
+  @Test
+  void nonAtomicBatchAdmitsEachVolumeOnItsOwnInListOrder() {
+    Pool pool = pool(OptionalLong.of(4 * GIB), 0, 1.0, plentyOfSpace());
+    pool.admit(raw("vm0/busy.img", GIB));
+
+    List<Ledger.ReserveReply> outcomes = pool.batch(false,
+        fallocate("vm1/a.img", 2 * GIB), fallocate("vm1/b.img", 2 * GIB), raw("vm0/busy.img", GIB),
+        fallocate("vm1/c.img", GIB), fallocate("vm1/a.img", 4096));
+
+    assertInstanceOf(Ledger.Admitted.class, outcomes.get(0));
+    // 1 GiB provisioned before, 2 GiB admitted: 2 GiB more would pass 4 GiB.
+    assertEquals(ErrorCode.OVERCOMMIT_LIMIT, assertInstanceOf(Ledger.Refused.class, outcomes.get(1)).code());
+    assertEquals(ErrorCode.BUSY, assertInstanceOf(Ledger.Refused.class, outcomes.get(2)).code());
+    assertInstanceOf(Ledger.Admitted.class, outcomes.get(3));
+    assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(Ledger.Refused.class, outcomes.get(4)).code());
+    pool.assertBooks(3 * GIB, 4 * GIB, 0, 0, 0, 3);
+  }
+
+  @Test
   void batchReservationsAreReleasedWhenTheirOwnerStops() {
     Pool pool = pool(OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
-    TestProbe<Ledger.ReserveAllReply> worker = testKit.createTestProbe(Ledger.ReserveAllReply.class);
-    pool.ledger.tell(new Ledger.ReserveAll(
-        List.of(fallocate("vm1/a.img", 4 * GIB), sparse("vm1/b.img", 4 * GIB)), worker.getRef()));
-    worker.expectMessageClass(Ledger.AdmittedAll.class);
+    TestProbe<Ledger.BatchReply> worker = testKit.createTestProbe(Ledger.BatchReply.class);
+    pool.ledger.tell(new Ledger.ReserveBatch(
+        List.of(fallocate("vm1/a.img", 4 * GIB), sparse("vm1/b.img", 4 * GIB)), true, worker.getRef()));
+    worker.expectMessageClass(Ledger.BatchReserved.class);
     pool.assertBooks(4 * GIB, 8 * GIB, 0, 0, 0, 2);
 
     worker.stop();
@@ -841,7 +872,7 @@ class LedgerTest {
     final ActorRef<Ledger.Command> ledger;
     final Path root;
     final TestProbe<Ledger.ReserveReply> reserves = testKit.createTestProbe(Ledger.ReserveReply.class);
-    final TestProbe<Ledger.ReserveAllReply> batches = testKit.createTestProbe(Ledger.ReserveAllReply.class);
+    final TestProbe<Ledger.BatchReply> batches = testKit.createTestProbe(Ledger.BatchReply.class);
     final TestProbe<Ledger.GetReply> gets = testKit.createTestProbe(Ledger.GetReply.class);
     final TestProbe<Ledger.DeleteReply> deletes = testKit.createTestProbe(Ledger.DeleteReply.class);
     final TestProbe<Ledger.VolumeList> lists = testKit.createTestProbe(Ledger.VolumeList.class);
@@ -866,13 +897,21 @@ class LedgerTest {
       assertFalse(refused.message().isBlank());
     }
 
+    /** An atomic batch that must be admitted whole: each spec's reservation id, in order. */
     List<Long> admitAll(VolumeSpec... specs) {
-      ledger.tell(new Ledger.ReserveAll(List.of(specs), batches.getRef()));
-      return assertInstanceOf(Ledger.AdmittedAll.class, batches.receiveMessage()).reservationIds();
+      return batch(true, specs).stream()
+          .map(outcome -> assertInstanceOf(Ledger.Admitted.class, outcome).reservationId())
+          .toList();
+    }
+
+    /** Each spec's outcome of a batch the ledger did not refuse as a whole. */
+    List<Ledger.ReserveReply> batch(boolean atomic, VolumeSpec... specs) {
+      ledger.tell(new Ledger.ReserveBatch(List.of(specs), atomic, batches.getRef()));
+      return assertInstanceOf(Ledger.BatchReserved.class, batches.receiveMessage()).outcomes();
     }
 
     void refuseAll(ErrorCode code, VolumeSpec... specs) {
-      ledger.tell(new Ledger.ReserveAll(List.of(specs), batches.getRef()));
+      ledger.tell(new Ledger.ReserveBatch(List.of(specs), true, batches.getRef()));
       Ledger.Refused refused = assertInstanceOf(Ledger.Refused.class, batches.receiveMessage());
       assertEquals(code, refused.code(), refused.message());
     }

@@ -132,6 +132,9 @@ class BadInputTest {
   void badMkfsArgsAreRefused() throws Exception {
     assertCode("BAD_REQUEST", "{\"op\":\"create\",\"name\":\"m.img\",\"size\":\"64M\",\"mkfsArgs\":\"-m 0\"}");
     assertCode("BAD_REQUEST", "{\"op\":\"create\",\"name\":\"m.img\",\"size\":\"64M\",\"mkfsArgs\":[1,2]}");
+    assertCode("PERMISSION_DENIED", "{\"op\":\"create\",\"name\":\"m.img\",\"size\":\"64M\",\"mkfsArgs\":[\"-d\",\"/etc\"]}");
+    assertCode("PERMISSION_DENIED", "{\"op\":\"create\",\"name\":\"m.img\",\"size\":\"64M\",\"mkfsArgs\":[\"-J\",\"device=/dev/sda\"]}");
+    assertCode("PERMISSION_DENIED", "{\"op\":\"create\",\"name\":\"m.img\",\"size\":\"320M\",\"fs\":\"xfs\",\"mkfsArgs\":[\"-d\",\"name=/dev/sda\"]}");
   }
 
   @Test
