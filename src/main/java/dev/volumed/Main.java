@@ -70,6 +70,6 @@ public final class Main {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    return overrides.withFallback(ConfigFactory.load()).resolve();
+    return Settings.withShutdownTimeouts(overrides.withFallback(ConfigFactory.load()).resolve());
   }
 }

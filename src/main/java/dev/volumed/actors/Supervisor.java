@@ -1,5 +1,7 @@
 package dev.volumed.actors;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -17,7 +19,11 @@ import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
 import dev.volumed.settings.Settings;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 
@@ -56,8 +62,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Supervisor(ActorContext<Command> context, Settings settings, Formatter formatter) {
     super(context);
     this.settings = settings;
+    List<PoolStore> stores = new ArrayList<>();
     for (PoolSettings pool : settings.pools()) {
       PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
+      stores.add(store);
       // A ledger that throws has lost track of its books: restart it, which reloads them from disk.
       ActorRef<Ledger.Command> ledger = context.spawn(
           Behaviors.supervise(Ledger.create(pool, store, SpaceProbe.of(pool.path()),
@@ -66,6 +74,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           "ledger-" + pool.name());
       pools.put(pool.name(), new Pool(pool, ledger, new VolumeBuilder(pool, store, formatter)));
     }
+    rollBackOnShutdown(context, stores, settings.shutdown().grace());
     // The front end binds and accepts with blocking calls, so it lives on the blocking dispatcher.
     // If it fails the daemon cannot serve anyone: it stops, and so does the system (see Main).
     ActorRef<FrontEnd.Command> frontEnd = context.spawn(
@@ -74,6 +83,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         "front-end",
         DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
     context.watch(frontEnd);
+  }
+
+  /**
+   * The last step of a shutdown, after the front end's grace period: whatever is still being made
+   * is rolled back (its mkfs killed, its temporary image removed). Published volumes stay.
+   */
+  private static void rollBackOnShutdown(ActorContext<Command> context, List<PoolStore> stores, Duration grace) {
+    Executor blocking = context.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
+    CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "roll-back-unfinished", () -> CompletableFuture.supplyAsync(() -> {
+          int killed = Formatter.killRunning();
+          int removed = stores.stream().mapToInt(PoolStore::removeLeftovers).sum();
+          if (killed + removed > 0) {
+            LoggerFactory.getLogger(Supervisor.class).warn(
+                "shutdown after a grace of {}: killed {} mkfs, removed {} unfinished images", grace, killed, removed);
+          }
+          return Done.getInstance();
+        }, blocking));
   }
 
   @Override

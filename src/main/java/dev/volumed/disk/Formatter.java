@@ -272,6 +272,19 @@ public final class Formatter {
 
   private record Result(int exitCode, String output) {}
 
+  /** Every tool this JVM is running now, so that a shutdown can stop them. */
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  /** Kills every mkfs or blkid still running (at shutdown, after the grace period); returns how many. */
+  public static int killRunning() {
+    int killed = 0;
+    for (Process p : List.copyOf(RUNNING)) {
+      p.destroyForcibly();
+      killed++;
+    }
+    return killed;
+  }
+
   private static final class TimeoutException extends Exception {
     private static final long serialVersionUID = 1L;
   }
@@ -286,8 +299,13 @@ public final class Formatter {
           .redirectOutput(out.toFile());
       pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
       Process p = pb.start();
-      int exit = waitFor(p, limit);
-      return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
+      RUNNING.add(p);
+      try {
+        int exit = waitFor(p, limit);
+        return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
+      } finally {
+        RUNNING.remove(p);
+      }
     } finally {
       Files.deleteIfExists(out);
     }

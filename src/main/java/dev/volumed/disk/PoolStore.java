@@ -74,6 +74,25 @@ public final class PoolStore {
     }
   }
 
+  /** Removes the temporary files of work that did not finish (at shutdown, after the grace period). */
+  public int removeLeftovers() {
+    int[] removed = {0};
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          if (ImageFiles.isTempName(file.getFileName().toString()) && Files.deleteIfExists(file)) {
+            removed[0]++;
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      log.warn("pool {}: removing leftovers: {}", poolName, e.toString());
+    }
+    return removed[0];
+  }
+
   /** Blocks really on disk for each named volume that still exists. */
   public Map<String, Long> measure(List<String> names) {
     Map<String, Long> result = new HashMap<>();

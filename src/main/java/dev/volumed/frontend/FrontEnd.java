@@ -3,6 +3,7 @@ package dev.volumed.frontend;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
@@ -10,20 +11,28 @@ import akka.actor.typed.javadsl.Behaviors;
 import dev.volumed.actors.Supervisor;
 import dev.volumed.protocol.Codec;
 import dev.volumed.protocol.ErrorCode;
+import dev.volumed.protocol.VolumeException;
 import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The socket front end: binds the Unix domain socket, runs one stream per connection, and
  * closes and unlinks the socket when it stops.
  */
 public final class FrontEnd {
+  private static final Logger log = LoggerFactory.getLogger(FrontEnd.class);
 
   public interface Command {}
 
@@ -36,21 +45,16 @@ public final class FrontEnd {
       SocketServer server = SocketServer.bind(socket);
       RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, settings);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
-      // Unbind first on shutdown: no new connections while in-flight work finishes.
-      CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(),
-          "close-socket", () -> {
-            server.close();
-            return CompletableFuture.completedFuture(Done.getInstance());
-          });
-      AtomicInteger open = new AtomicInteger();
+      Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+      drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, open, io);
       io.execute(() -> server.acceptLoop(channel -> {
-        if (open.incrementAndGet() > socket.maxConnections()) {
-          open.decrementAndGet();
+        if (open.size() >= socket.maxConnections()) {
           refuse(channel, socket.maxConnections());
           return;
         }
+        open.add(channel);
         Connection.run(channel, handler, socket.maxLineBytes(), socket.maxInFlightPerConnection(),
-            context.getSystem(), open::decrementAndGet);
+            context.getSystem(), () -> open.remove(channel));
       }));
       return Behaviors.receive(Command.class)
           .onSignal(PostStop.class, signal -> {
@@ -59,6 +63,63 @@ public final class FrontEnd {
           })
           .build();
     });
+  }
+
+  /**
+   * Shutdown in three steps: stop accepting and answer new requests SHUTTING_DOWN; let in-flight
+   * requests finish within the grace period, then answer the rest SHUTTING_DOWN (the supervisor
+   * rolls their work back); end every connection once its replies are written.
+   */
+  private static void drainOnShutdown(ActorSystem<?> system, Duration grace, SocketServer server,
+      RequestHandler handler, Set<SocketChannel> open, Executor io) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting", () -> {
+      server.close();
+      handler.startDraining();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests", () ->
+        CompletableFuture.supplyAsync(() -> {
+          if (!awaitTrue(() -> handler.inFlight() == 0, grace)) {
+            log.warn("{} requests did not finish within {}; answering SHUTTING_DOWN", handler.inFlight(), grace);
+            handler.abortAll(new VolumeException(ErrorCode.SHUTTING_DOWN, "volumed is shutting down and this"
+                + " request did not finish within volumed.shutdown.grace (" + grace + "); what it had made is"
+                + " rolled back, check with get or list after the restart"));
+            awaitTrue(() -> handler.inFlight() == 0, Duration.ofSeconds(2));
+          }
+          return Done.getInstance();
+        }, io));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-connections", () ->
+        CompletableFuture.supplyAsync(() -> {
+          // Ending input lets each connection's stream write what it still holds, then close.
+          for (SocketChannel channel : List.copyOf(open)) {
+            try {
+              channel.shutdownInput();
+            } catch (IOException alreadyClosed) {
+              open.remove(channel);
+            }
+          }
+          awaitTrue(open::isEmpty, Duration.ofSeconds(3));
+          List.copyOf(open).forEach(Connection::closeQuietly);
+          return Done.getInstance();
+        }, io));
+  }
+
+  /** Polls the condition until it holds or the time is up; runs on a blocking dispatcher. */
+  private static boolean awaitTrue(BooleanSupplier condition, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return condition.getAsBoolean();
+      }
+    }
+    return true;
   }
 
   private static void refuse(SocketChannel channel, int max) {

@@ -35,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +55,13 @@ final class RequestHandler {
   private final Duration timeout;
   private final Executor blocking;
   private final int maxBatchVolumes;
+  private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+  private volatile boolean draining;
+
+  /** A request in flight, which shutdown can answer early. */
+  private interface Pending {
+    void abort(VolumeException reason);
+  }
   private final MkfsArgsPolicy mkfsArgs;
 
   RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
@@ -88,6 +97,11 @@ final class RequestHandler {
       log.info("request id={} op=? outcome={} ({})", id, e.code(), e.getMessage());
       return reply(Codec.error(id, e));
     }
+    if (draining) {
+      log.info("request id={} op={} outcome=SHUTTING_DOWN", id, op);
+      return reply(Codec.error(id, ErrorCode.SHUTTING_DOWN,
+          "volumed is shutting down and takes no new requests; retry when it is back", Map.of()));
+    }
     if (op.equals("batch")) {
       try {
         return batch(id, request, started);
@@ -103,7 +117,18 @@ final class RequestHandler {
       result = CompletableFuture.failedFuture(e);
     }
     JsonNode replyId = id;
-    return Source.completionStage(result.handle((ok, failure) -> {
+    CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+    Pending abort = reply::completeExceptionally;
+    pending.add(abort);
+    result.whenComplete((ok, failure) -> {
+      if (failure == null) {
+        reply.complete(ok);
+      } else {
+        reply.completeExceptionally(failure);
+      }
+    });
+    return Source.completionStage(reply.handle((ok, failure) -> {
+      pending.remove(abort);
       long millis = (System.nanoTime() - started) / 1_000_000;
       if (failure == null) {
         log.info("request id={} op={} outcome=ok duration={}ms", replyId, op, millis);
@@ -114,6 +139,23 @@ final class RequestHandler {
           error.getMessage());
       return Codec.error(replyId, error);
     })).map(RequestHandler::bytes);
+  }
+
+  /** From now on every new request is answered SHUTTING_DOWN. */
+  void startDraining() {
+    draining = true;
+  }
+
+  /** Requests whose reply has not been produced yet. */
+  int inFlight() {
+    return pending.size();
+  }
+
+  /** Answers every request still in flight with this error (their work is rolled back at exit). */
+  void abortAll(VolumeException reason) {
+    for (Pending one : List.copyOf(pending)) {
+      one.abort(reason);
+    }
   }
 
   ByteString frameTooLarge(int maxLineBytes) {
@@ -185,9 +227,17 @@ final class RequestHandler {
         ActorSource.<BatchWorker.Output>actorRef(
                 output -> false, output -> Optional.empty(), specs.size() + 2, OverflowStrategy.dropHead())
             .preMaterialize(system);
+    // At shutdown, a batch that has not ended by the grace period is answered SHUTTING_DOWN.
+    Pending abort = reason -> channel.first().tell(new BatchWorker.Finished(List.of(), List.of(), reason,
+        new BatchWorker.Stats(specs.size(), 0, 0, 0)));
+    pending.add(abort);
     supervisor.tell(new Supervisor.RunBatch(pool.settings().name(), specs, atomic, progress, channel.first()));
     return channel.second()
         .takeWhile(output -> !(output instanceof BatchWorker.Finished), true)
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, failure) -> pending.remove(abort));
+          return notUsed;
+        })
         .idleTimeout(timeout)
         .map(output -> {
           if (output instanceof BatchWorker.Progress p) {

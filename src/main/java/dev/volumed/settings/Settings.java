@@ -1,6 +1,7 @@
 package dev.volumed.settings;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.volumed.disk.MkfsArgsPolicy;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -10,7 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 /** The {@code volumed} section of the configuration, read once. */
-public record Settings(Socket socket, Format format, Batch batch, Accounting accounting, List<PoolSettings> pools) {
+public record Settings(
+    Socket socket, Format format, Batch batch, Accounting accounting, Shutdown shutdown, List<PoolSettings> pools) {
 
   public Settings {
     pools = List.copyOf(pools);
@@ -42,6 +44,22 @@ public record Settings(Socket socket, Format format, Batch batch, Accounting acc
 
   public record Accounting(Duration refreshInterval) {}
 
+  public record Shutdown(Duration grace) {}
+
+  /**
+   * The configuration the actor system runs with: Akka's coordinated-shutdown phase that waits
+   * for in-flight requests gets the grace period plus room to answer and roll back.
+   */
+  public static Config withShutdownTimeouts(Config config) {
+    Duration grace = config.getDuration("volumed.shutdown.grace");
+    return ConfigFactory.parseString(
+            "akka.coordinated-shutdown.phases.service-requests-done.timeout = "
+                + grace.plusSeconds(5).toMillis() + "ms\n"
+                + "akka.coordinated-shutdown.phases.service-stop.timeout = 10s\n"
+                + "akka.coordinated-shutdown.phases.before-actor-system-terminate.timeout = 20s\n")
+        .withFallback(config);
+  }
+
   public static Settings from(Config root) {
     Config c = root.getConfig("volumed");
     Config s = c.getConfig("socket");
@@ -56,11 +74,12 @@ public record Settings(Socket socket, Format format, Batch batch, Accounting acc
         MkfsArgsPolicy.from(c.getConfig("format.allowed-mkfs-args")));
     Batch batch = new Batch(c.getInt("batch.max-volumes"));
     Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
+    Shutdown shutdown = new Shutdown(c.getDuration("shutdown.grace"));
     Config poolsConfig = c.getConfig("pools");
     List<PoolSettings> pools = new ArrayList<>();
     for (String name : poolsConfig.root().keySet().stream().sorted().toList()) {
       pools.add(PoolSettings.from(name, poolsConfig.getConfig(name)));
     }
-    return new Settings(socket, format, batch, accounting, pools);
+    return new Settings(socket, format, batch, accounting, shutdown, pools);
   }
 }

@@ -28,11 +28,11 @@ public final class TestDaemon implements AutoCloseable {
   public static Config config(Path dir, String hocon) {
     String paths = "volumed.socket.path = \"" + dir.resolve("volumed.sock") + "\"\n"
         + "volumed.pools.default.path = \"" + dir.resolve("pool") + "\"\n";
-    return ConfigFactory.parseString(hocon)
+    return Settings.withShutdownTimeouts(ConfigFactory.parseString(hocon)
         .withFallback(ConfigFactory.parseString(paths))
         .withFallback(ConfigFactory.parseResources("application-test.conf"))
         .withFallback(ConfigFactory.load())
-        .resolve();
+        .resolve());
   }
 
   public static TestDaemon start(Path dir) throws Exception {

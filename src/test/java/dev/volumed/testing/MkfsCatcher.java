@@ -1,0 +1,89 @@
+package dev.volumed.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Makes a real mkfs hang: watches /proc for a mkfs working on an image under a pool and stops it
+ * with SIGSTOP. The daemon then waits on a tool that really does not finish.
+ */
+public final class MkfsCatcher implements AutoCloseable {
+  private final Path pool;
+  private volatile long stopped = -1;
+  private volatile boolean running = true;
+  private final Thread watcher;
+
+  private MkfsCatcher(Path pool) {
+    this.pool = pool;
+    this.watcher = new Thread(this::watch, "mkfs-catcher");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  /** Starts watching; the first mkfs on an image under {@code pool} is stopped. */
+  public static MkfsCatcher watch(Path pool) {
+    return new MkfsCatcher(pool);
+  }
+
+  /** The pid of the stopped mkfs, waiting up to the limit for one to be caught. */
+  public long awaitStopped(Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (stopped < 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    if (stopped < 0) {
+      throw new AssertionError("no mkfs on " + pool + " was seen within " + limit);
+    }
+    return stopped;
+  }
+
+  /** Lets the stopped mkfs go on (SIGCONT). */
+  public void resume() throws IOException, InterruptedException {
+    if (stopped > 0) {
+      signal("-CONT", stopped);
+    }
+  }
+
+  public static boolean isAlive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  private void watch() {
+    while (running && stopped < 0) {
+      try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+        for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+          String cmdline;
+          try {
+            cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+          } catch (IOException gone) {
+            continue;
+          }
+          if (cmdline.contains("mkfs") && cmdline.contains(pool.toString())) {
+            long pid = Long.parseLong(proc.getFileName().toString());
+            signal("-STOP", pid);
+            stopped = pid;
+            return;
+          }
+        }
+      } catch (IOException | InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private static void signal(String signal, long pid) throws IOException, InterruptedException {
+    new ProcessBuilder(List.of("kill", signal, Long.toString(pid))).inheritIO().start().waitFor();
+  }
+
+  @Override
+  public void close() throws Exception {
+    running = false;
+    resume();
+    watcher.join(1000);
+  }
+}
