@@ -1,7 +1,9 @@
 package dev.volumed.frontend;
 
 import akka.NotUsed;
+import akka.actor.Cancellable;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.japi.pf.PFBuilder;
 import akka.stream.ActorAttributes;
 import akka.stream.javadsl.Flow;
@@ -10,7 +12,13 @@ import akka.stream.javadsl.FramingTruncation;
 import akka.stream.javadsl.Source;
 import akka.stream.javadsl.StreamConverters;
 import akka.util.ByteString;
+import dev.volumed.settings.Settings;
+import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * One client connection as a stream: bytes in, newline framing with the configured maximum, one
@@ -29,7 +37,23 @@ final class Connection {
     record TooLarge() implements Line {}
   }
 
-  static Flow<ByteString, ByteString, NotUsed> flow(RequestHandler handler, int maxLineBytes, int maxInFlight) {
+  /** What one connection is doing: requests in flight, and when it last heard from its client. */
+  static final class Activity {
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicLong lastRequest = new AtomicLong(System.nanoTime());
+
+    boolean idleFor(Duration limit) {
+      return inFlight.get() == 0 && System.nanoTime() - lastRequest.get() > limit.toNanos();
+    }
+  }
+
+  /**
+   * Requests beyond {@code maxInFlight} on one connection are answered OVERLOADED at once; the
+   * merge is wider than that bound so those answers are not stuck behind the requests in flight.
+   * A client that does not read its replies backpressures the merge and so its own input.
+   */
+  static Flow<ByteString, ByteString, NotUsed> flow(
+      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity) {
     return Flow.<ByteString>create()
         .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .<Line>map(Line.Complete::new)
@@ -37,30 +61,60 @@ final class Connection {
         .recover(new PFBuilder<Throwable, Line>()
             .match(akka.stream.scaladsl.Framing.FramingException.class, e -> new Line.TooLarge())
             .build())
-        .flatMapMerge(maxInFlight, line -> line instanceof Line.Complete complete
-            ? handler.handle(complete.bytes())
-            : Source.single(handler.frameTooLarge(maxLineBytes)));
+        .flatMapMerge(2 * maxInFlight, line -> {
+          activity.lastRequest.set(System.nanoTime());
+          if (!(line instanceof Line.Complete complete)) {
+            return Source.single(handler.frameTooLarge(maxLineBytes));
+          }
+          if (activity.inFlight.get() >= maxInFlight) {
+            return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
+          }
+          activity.inFlight.incrementAndGet();
+          return handler.handle(complete.bytes())
+              .watchTermination((notUsed, done) -> {
+                done.whenComplete((ok, failure) -> {
+                  activity.inFlight.decrementAndGet();
+                  activity.lastRequest.set(System.nanoTime());
+                });
+                return notUsed;
+              });
+        });
   }
 
-  static void run(SocketChannel channel, RequestHandler handler, int maxLineBytes, int maxInFlight,
+  static void run(SocketChannel channel, RequestHandler handler, Settings.Socket settings,
       ActorSystem<?> system, Runnable onClose) {
+    Activity activity = new Activity();
+    Cancellable idleCheck = closeWhenIdle(channel, activity, settings.idleTimeout(), system);
     StreamConverters.fromInputStream(() -> ChannelStreams.input(channel), READ_CHUNK)
         .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER))
-        .via(flow(handler, maxLineBytes, maxInFlight))
+        .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity))
         .runWith(
             StreamConverters.fromOutputStream(() -> ChannelStreams.output(channel), true)
                 .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER)),
             system)
         .whenComplete((result, failure) -> {
+          idleCheck.cancel();
           closeQuietly(channel);
           onClose.run();
         });
   }
 
+  /** A connection with nothing in flight that has sent no request for the idle timeout is closed. */
+  private static Cancellable closeWhenIdle(SocketChannel channel, Activity activity, Duration idleTimeout,
+      ActorSystem<?> system) {
+    ExecutionContextExecutor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(SOCKET_DISPATCHER));
+    Duration every = idleTimeout.dividedBy(4).isZero() ? idleTimeout : idleTimeout.dividedBy(4);
+    return system.scheduler().scheduleAtFixedRate(every, every, () -> {
+      if (activity.idleFor(idleTimeout)) {
+        closeQuietly(channel);
+      }
+    }, io);
+  }
+
   static void closeQuietly(SocketChannel channel) {
     try {
       channel.close();
-    } catch (java.io.IOException ignored) {
+    } catch (IOException ignored) {
       // already closed
     }
   }

@@ -19,6 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -47,14 +48,22 @@ public final class FrontEnd {
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
       drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, open, io);
+      PeerCheck peers = PeerCheck.resolve(socket.path(), socket.allowedUids(), socket.allowedGids());
       io.execute(() -> server.acceptLoop(channel -> {
+        Optional<String> stranger = peerRefusal(peers, channel);
+        if (stranger.isPresent()) {
+          log.warn("refused a connection from {}: not in volumed.socket.allowed-uids/allowed-gids", stranger.get());
+          refuse(channel, ErrorCode.PERMISSION_DENIED, stranger.get() + " may not use volumed; an operator can"
+              + " add the user or group to volumed.socket.allowed-uids or allowed-gids");
+          return;
+        }
         if (open.size() >= socket.maxConnections()) {
-          refuse(channel, socket.maxConnections());
+          refuse(channel, ErrorCode.OVERLOADED, "volumed already serves " + socket.maxConnections()
+              + " connections (volumed.socket.max-connections); try again later");
           return;
         }
         open.add(channel);
-        Connection.run(channel, handler, socket.maxLineBytes(), socket.maxInFlightPerConnection(),
-            context.getSystem(), () -> open.remove(channel));
+        Connection.run(channel, handler, socket, context.getSystem(), () -> open.remove(channel));
       }));
       return Behaviors.receive(Command.class)
           .onSignal(PostStop.class, signal -> {
@@ -122,9 +131,17 @@ public final class FrontEnd {
     return true;
   }
 
-  private static void refuse(SocketChannel channel, int max) {
-    byte[] line = Codec.encode(Codec.error(null, ErrorCode.OVERLOADED,
-        "volumed already serves " + max + " connections; try again later", Map.of()));
+  private static Optional<String> peerRefusal(PeerCheck peers, SocketChannel channel) {
+    try {
+      return peers.refusal(channel);
+    } catch (IOException e) {
+      return Optional.of("a peer whose credentials cannot be read (" + e.getMessage() + ")");
+    }
+  }
+
+  /** Answers a connection that will not be served with one error line, and closes it. */
+  private static void refuse(SocketChannel channel, ErrorCode code, String message) {
+    byte[] line = Codec.encode(Codec.error(null, code, message, Map.of()));
     try (channel) {
       channel.write(ByteBuffer.wrap(line));
     } catch (IOException ignored) {

@@ -158,6 +158,20 @@ final class RequestHandler {
     }
   }
 
+  /** The answer to a request over the connection's in-flight bound; echoes its id where it has one. */
+  ByteString overloaded(ByteString line, int maxInFlight) {
+    JsonNode id = null;
+    try {
+      JsonNode request = Codec.parse(line.toArray());
+      id = request.isObject() ? Requests.id(request) : null;
+    } catch (VolumeException unreadable) {
+      // answered without an id
+    }
+    return bytes(Codec.error(id, ErrorCode.OVERLOADED, "this connection already has " + maxInFlight
+        + " requests in flight (volumed.socket.max-in-flight-per-connection); wait for replies or open"
+        + " another connection", Map.of()));
+  }
+
   ByteString frameTooLarge(int maxLineBytes) {
     return bytes(Codec.error(null, ErrorCode.FRAME_TOO_LARGE,
         "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));

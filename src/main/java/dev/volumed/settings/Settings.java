@@ -27,9 +27,18 @@ public record Settings(
       int maxLineBytes,
       int maxConnections,
       int maxInFlightPerConnection,
-      Duration requestTimeout) {
+      Duration requestTimeout,
+      Duration idleTimeout,
+      List<String> allowedUids,
+      List<String> allowedGids) {
     public Socket {
       mode = Set.copyOf(mode);
+      allowedUids = List.copyOf(allowedUids);
+      allowedGids = List.copyOf(allowedGids);
+      if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new IllegalArgumentException("volumed.socket.mode must not let others write (connect):"
+            + " who may connect is the socket's owner and group, and allowed-uids/allowed-gids");
+      }
     }
   }
 
@@ -60,6 +69,11 @@ public record Settings(
         .withFallback(config);
   }
 
+  /** A list of user or group names or numeric ids. */
+  private static List<String> ids(Config c, String key) {
+    return c.getList(key).unwrapped().stream().map(String::valueOf).toList();
+  }
+
   public static Settings from(Config root) {
     Config c = root.getConfig("volumed");
     Config s = c.getConfig("socket");
@@ -69,7 +83,10 @@ public record Settings(
         Math.toIntExact(s.getBytes("max-line-bytes")),
         s.getInt("max-connections"),
         s.getInt("max-in-flight-per-connection"),
-        s.getDuration("request-timeout"));
+        s.getDuration("request-timeout"),
+        s.getDuration("idle-timeout"),
+        ids(s, "allowed-uids"),
+        ids(s, "allowed-gids"));
     Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"),
         MkfsArgsPolicy.from(c.getConfig("format.allowed-mkfs-args")));
     Batch batch = new Batch(c.getInt("batch.max-volumes"));

@@ -28,7 +28,7 @@ class SocketProtocolTest {
 
   @BeforeAll
   static void start() throws Exception {
-    daemon = TestDaemon.start(dir, "volumed.socket.max-line-bytes = 4096");
+    daemon = TestDaemon.start(dir, "volumed.socket.max-line-bytes = 4096, volumed.socket.max-in-flight-per-connection = 256");
   }
 
   @AfterAll

@@ -1,0 +1,96 @@
+package dev.volumed.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.testing.LineClient;
+import dev.volumed.testing.MkfsCatcher;
+import dev.volumed.testing.TestDaemon;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The front end's limits: connections, requests in flight per connection, idle connections. */
+class LimitsTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void connectionsBeyondTheMaximumAreAnsweredOverloaded() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir, "volumed.socket.max-connections = 2");
+         LineClient first = served(daemon);
+         LineClient second = served(daemon)) {
+      try (LineClient third = daemon.connect()) {
+        assertEquals("OVERLOADED", third.read().at("/error/code").asText());
+        assertTrue(third.closedByPeer(Duration.ofSeconds(5)));
+      }
+      first.close();
+      served(daemon).close();
+    }
+  }
+
+  /**
+   * A connection that answered a ping. A slot is freed when the daemon sees a client's close
+   * (the start-up probe's, a closed test client's), so a new client retries until then.
+   */
+  private static LineClient served(TestDaemon daemon) throws Exception {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      LineClient client = daemon.connect();
+      try {
+        if (client.request("{\"op\":\"ping\"}").get("ok").asBoolean()) {
+          return client;
+        }
+      } catch (java.io.IOException | AssertionError refusedYet) {
+        // not yet
+      }
+      client.close();
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no connection slot was freed");
+  }
+
+  @Test
+  void requestsBeyondTheInFlightBoundAreAnsweredOverloadedById() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir,
+        "volumed.socket.max-in-flight-per-connection = 1, volumed.pools.default.max-overcommit-ratio = 1000");
+         MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
+         LineClient client = daemon.connect()) {
+      client.send("{\"id\":\"slow\",\"op\":\"create\",\"name\":\"slow.img\",\"size\":\"1T\"}");
+      catcher.awaitStopped(Duration.ofSeconds(30));
+      JsonNode refused = client.request("{\"id\":\"second\",\"op\":\"ping\"}");
+      assertEquals("second", refused.get("id").asText());
+      assertEquals("OVERLOADED", refused.at("/error/code").asText());
+      catcher.resume();
+      JsonNode created = client.read();
+      assertEquals("slow", created.get("id").asText());
+      assertTrue(created.get("ok").asBoolean(), created.toString());
+      assertTrue(client.request("{\"id\":\"third\",\"op\":\"ping\"}").get("ok").asBoolean());
+    }
+  }
+
+  @Test
+  void idleConnectionsAreClosedButBusyOnesAreNot() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir,
+        "volumed.socket.idle-timeout = 1s, volumed.pools.default.max-overcommit-ratio = 1000");
+         MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
+         LineClient idle = daemon.connect();
+         LineClient busy = daemon.connect()) {
+      busy.send("{\"id\":\"slow\",\"op\":\"create\",\"name\":\"busy.img\",\"size\":\"1T\"}");
+      catcher.awaitStopped(Duration.ofSeconds(30));
+      assertTrue(idle.closedByPeer(Duration.ofSeconds(10)), "an idle connection is closed");
+      catcher.resume();
+      JsonNode created = busy.read();
+      assertTrue(created.get("ok").asBoolean(), "a connection waiting for its reply was kept: " + created);
+    }
+  }
+
+  @Test
+  void aWorldWritableSocketModeIsRefusedAtStartUp() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> dev.volumed.settings.Settings.from(TestDaemon.config(dir, "volumed.socket.mode = \"0666\"")));
+    assertFalse(e.getMessage().isBlank());
+  }
+}
