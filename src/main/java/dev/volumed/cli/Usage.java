@@ -15,14 +15,14 @@ final class Usage {
     s.append("commands:\n");
     for (Command c : Command.values()) {
       String head = c.word() + (c.takesName() ? " " + c.operand() : "");
-      s.append(String.format("  %-19s %s%n", head, c.summary()));
+      s.append(String.format("  %-20s %s%n", head, c.summary()));
     }
     s.append("\noptions:\n");
-    s.append("  --socket PATH       volumed's socket (default: $VOLUMED_SOCKET, else ")
+    s.append("  --socket PATH        volumed's socket (default: $VOLUMED_SOCKET, else ")
         .append(VolumeCtl.DEFAULT_SOCKET)
         .append(")\n");
-    s.append("  --json              print volumed's result (or error) as JSON\n");
-    s.append("  -h, --help          show this help; 'volumectl COMMAND --help' for one command\n");
+    s.append("  --json               print volumed's result (or error) as JSON\n");
+    s.append("  -h, --help           show this help; 'volumectl COMMAND --help' for one command\n");
     s.append("\nexit codes: 0 done, 1 refused by volumed (or a volume of a batch failed), 2 usage error,\n"
         + "            3 cannot reach volumed\n");
     return s.toString();
