@@ -63,6 +63,13 @@ final class ArgParser {
         if (!values.isEmpty() && !option.repeatable()) {
           throw new UsageException(flag + " given twice", known);
         }
+        if (option.isSwitch()) {
+          if (inline != null) {
+            throw new UsageException(flag + " takes no value", known);
+          }
+          values.add("true");
+          continue;
+        }
         values.add(inline != null ? inline : next(args, i++, flag, option.repeatable(), known));
         continue;
       }
@@ -81,7 +88,7 @@ final class ArgParser {
     }
     Optional<Command> known = Optional.of(command);
     if (command.takesName() && (name == null || name.isEmpty())) {
-      throw new UsageException(command.word() + " needs a NAME", known);
+      throw new UsageException(command.word() + " needs a " + command.operand(), known);
     }
     for (Option o : command.options()) {
       if (command.requires(o) && !options.containsKey(o)) {

@@ -14,11 +14,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The transport of wire protocol v1: one connection to volumed's Unix domain socket per call, one
  * request line out, lines in until the reply with the request's id. Progress events (lines with
- * {@code "event"}) are skipped for now.
+ * {@code "event"}) go to the caller's listener, if it gave one, as they arrive.
  */
 final class Client {
   private final Path socket;
@@ -29,6 +30,14 @@ final class Client {
 
   /** Sends {@code request} (which must carry an {@code id}) and waits for its reply. */
   Reply call(ObjectNode request) throws ClientException {
+    return call(request, event -> {});
+  }
+
+  /**
+   * Sends {@code request} and waits for its reply, handing each of its events (lines with {@code
+   * "event"} and the request's id) to {@code events} on this thread, in the order they came.
+   */
+  Reply call(ObjectNode request, Consumer<JsonNode> events) throws ClientException {
     JsonNode id = request.get("id");
     try (SocketChannel channel = connect()) {
       byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -44,6 +53,9 @@ final class Client {
         }
         JsonNode message = parse(text);
         if (message.has("event")) {
+          if (id.equals(message.get("id"))) {
+            events.accept(message);
+          }
           continue;
         }
         JsonNode replyId = message.get("id");

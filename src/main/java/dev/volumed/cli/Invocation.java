@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A parsed, valid command line: the global options, the command, its NAME (for create, get and
- * delete) and the values of its options.
+ * A parsed, valid command line: the global options, the command, its operand (NAME for create,
+ * get and delete; FILE for batch and import-microvm) and the values of its options. A switch
+ * that was given holds one value, {@code "true"}.
  */
 record Invocation(
     Optional<String> socket,
@@ -26,6 +27,11 @@ record Invocation(
   /** The value of a single-valued option, if it was given. */
   Optional<String> option(Option option) {
     return options.getOrDefault(option, List.of()).stream().findFirst();
+  }
+
+  /** Whether a switch such as {@code --dry-run} was given. */
+  boolean has(Option option) {
+    return options.containsKey(option);
   }
 
   /** Every value of an option, in the order given. */

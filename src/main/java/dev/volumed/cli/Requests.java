@@ -1,5 +1,6 @@
 package dev.volumed.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -32,6 +33,8 @@ final class Requests {
     request.put("op", invocation.command().word());
     switch (invocation.command()) {
       case PING, POOLS -> {}
+      case BATCH, IMPORT_MICROVM ->
+          throw new IllegalArgumentException("a batch's volumes come from its FILE: use Requests.batch");
       case LIST -> invocation.option(Option.POOL).ifPresent(p -> request.put("pool", p));
       case GET, DELETE -> {
         request.put("pool", invocation.option(Option.POOL).orElse(DEFAULT_POOL));
@@ -56,6 +59,23 @@ final class Requests {
         }
       }
     }
+    return request;
+  }
+
+  /**
+   * A batch of {@code volumes} (create arguments without pool) into {@code pool}, always with
+   * progress events; {@code atomic} is sent even when true, so the request says what it asks.
+   */
+  static ObjectNode batch(String id, String pool, JsonNode volumes, boolean atomic) {
+    ObjectNode request = Json.MAPPER.createObjectNode();
+    if (id != null) {
+      request.put("id", id);
+    }
+    request.put("op", "batch");
+    request.put("pool", pool);
+    request.put("atomic", atomic);
+    request.put("progress", true);
+    request.set("volumes", volumes.deepCopy());
     return request;
   }
 }

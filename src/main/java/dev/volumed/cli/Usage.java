@@ -14,16 +14,17 @@ final class Usage {
     s.append("Talks to volumed, the disk-image daemon, over its Unix domain socket.\n\n");
     s.append("commands:\n");
     for (Command c : Command.values()) {
-      String head = c.word() + (c.takesName() ? " NAME" : "");
-      s.append(String.format("  %-14s %s%n", head, c.summary()));
+      String head = c.word() + (c.takesName() ? " " + c.operand() : "");
+      s.append(String.format("  %-20s %s%n", head, c.summary()));
     }
     s.append("\noptions:\n");
-    s.append("  --socket PATH  volumed's socket (default: $VOLUMED_SOCKET, else ")
+    s.append("  --socket PATH        volumed's socket (default: $VOLUMED_SOCKET, else ")
         .append(VolumeCtl.DEFAULT_SOCKET)
         .append(")\n");
-    s.append("  --json         print volumed's result (or error) as JSON\n");
-    s.append("  -h, --help     show this help; 'volumectl COMMAND --help' for one command\n");
-    s.append("\nexit codes: 0 done, 1 refused by volumed, 2 usage error, 3 cannot reach volumed\n");
+    s.append("  --json               print volumed's result (or error) as JSON\n");
+    s.append("  -h, --help           show this help; 'volumectl COMMAND --help' for one command\n");
+    s.append("\nexit codes: 0 done, 1 refused by volumed (or a volume of a batch failed), 2 usage error,\n"
+        + "            3 cannot reach volumed\n");
     return s.toString();
   }
 
@@ -36,11 +37,15 @@ final class Usage {
       s.append('\n');
     }
     if (command.takesName()) {
-      s.append(String.format("  %-18s %s%n", "NAME", "the volume's path inside its pool, e.g. vm1/var.img"));
+      String what = command.operand().equals("NAME")
+          ? "the volume's path inside its pool, e.g. vm1/var.img"
+          : "a JSON file, or - for stdin";
+      s.append(String.format("  %-18s %s%n", command.operand(), what));
     }
     for (Option o : command.options()) {
-      s.append(String.format("  %-18s %s%n", o.flag() + " " + o.valueName(), o.description()));
+      s.append(String.format("  %-18s %s%n", o.synopsis(), o.description()));
     }
+    s.append(command.details());
     return s.toString();
   }
 

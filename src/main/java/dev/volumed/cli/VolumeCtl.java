@@ -2,6 +2,7 @@ package dev.volumed.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -11,8 +12,9 @@ import java.util.Optional;
 /**
  * {@code volumectl [--socket PATH] [--json] COMMAND [ARGS]}: the command-line client of volumed.
  *
- * <p>Exit codes: 0 done; 1 refused by volumed; 2 usage error; 3 cannot reach volumed (no socket,
- * nobody listening, or the connection broke before the reply).
+ * <p>Exit codes: 0 done; 1 refused by volumed, or a volume of a batch failed; 2 usage error (or a
+ * batch FILE that cannot be read); 3 cannot reach volumed (no socket, nobody listening, or the
+ * connection broke before the reply).
  */
 public final class VolumeCtl {
   static final int OK = 0;
@@ -27,8 +29,11 @@ public final class VolumeCtl {
 
   private VolumeCtl() {}
 
+  /** Columns of the live progress bar when $COLUMNS does not say. */
+  static final int DEFAULT_COLUMNS = 80;
+
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    System.exit(run(args, System.in, System.out, System.err, System.getenv(), System.console() != null));
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
@@ -36,6 +41,15 @@ public final class VolumeCtl {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    return run(args, System.in, out, err, env, false);
+  }
+
+  /**
+   * One run of volumectl. {@code terminal}: stderr is a terminal (a live progress bar for
+   * batches), as {@code System.console() != null} says for the real process.
+   */
+  static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env,
+      boolean terminal) {
     Parsed parsed;
     try {
       parsed = ArgParser.parse(args);
@@ -55,6 +69,12 @@ public final class VolumeCtl {
     } catch (InvalidPathException e) {
       err.print("volumectl: not a usable socket path: " + e.getMessage() + "\n" + Usage.hint(Optional.empty()));
       return USAGE;
+    }
+
+    if (invocation.command() == Command.BATCH || invocation.command() == Command.IMPORT_MICROVM) {
+      int columns = columns(env);
+      return BatchCommand.run(invocation, socket, in, out, err,
+          () -> terminal ? new Progress.Live(err, columns, System::nanoTime) : new Progress.Plain(err));
     }
 
     Reply reply;
@@ -93,7 +113,17 @@ public final class VolumeCtl {
       case CREATE, GET -> Render.volume(result);
       case LIST -> Render.volumes(result);
       case DELETE -> Render.deleted(result, invocation.name().orElseThrow());
+      case BATCH, IMPORT_MICROVM -> throw new IllegalStateException("batches are rendered by BatchCommand");
     };
+  }
+
+  private static int columns(Map<String, String> env) {
+    try {
+      int columns = Integer.parseInt(env.getOrDefault("COLUMNS", "").trim());
+      return columns > 0 ? columns : DEFAULT_COLUMNS;
+    } catch (NumberFormatException e) {
+      return DEFAULT_COLUMNS;
+    }
   }
 
   private static String pretty(JsonNode node) {

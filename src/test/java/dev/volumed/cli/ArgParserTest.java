@@ -134,6 +134,36 @@ class ArgParserTest {
   }
 
   @Test
+  void parsesBatchAndImportMicroVmWithTheirSwitches() throws UsageException {
+    Invocation batch = parse("batch", "volumes.json", "--pool", "fast", "--no-atomic");
+    assertEquals(Command.BATCH, batch.command());
+    assertEquals(Optional.of("volumes.json"), batch.name());
+    assertEquals(Optional.of("fast"), batch.option(Option.POOL));
+    assertTrue(batch.has(Option.NO_ATOMIC));
+    assertFalse(batch.has(Option.DRY_RUN));
+    assertEquals(Optional.of("-"), parse("batch", "-").name());
+
+    Invocation microvm = parse("import-microvm", "--dry-run", "v.json", "--prefix=vm1/");
+    assertEquals(Command.IMPORT_MICROVM, microvm.command());
+    assertEquals(Optional.of("v.json"), microvm.name());
+    assertEquals(Optional.of("vm1/"), microvm.option(Option.PREFIX));
+    assertTrue(microvm.has(Option.DRY_RUN));
+    assertFalse(microvm.has(Option.NO_ATOMIC));
+  }
+
+  @Test
+  void refusesBatchWithoutAFileAndSwitchesWithAValue() {
+    assertTrue(refused("batch").getMessage().contains("needs a FILE"));
+    assertTrue(refused("import-microvm", "--prefix", "vm1/").getMessage().contains("needs a FILE"));
+    assertTrue(refused("batch", "v.json", "--no-atomic=yes").getMessage().contains("takes no value"));
+    refused("batch", "v.json", "--no-atomic", "--no-atomic");
+    refused("batch", "v.json", "--dry-run");
+    refused("batch", "v.json", "--prefix", "x/");
+    refused("batch", "a.json", "b.json");
+    refused("create", "a.img", "--size", "1G", "--no-atomic");
+  }
+
+  @Test
   void refusesUnknownAllocation() {
     assertTrue(refused("create", "a.img", "--size", "1G", "--allocation", "thick").getMessage().contains("sparse"));
   }
@@ -146,7 +176,7 @@ class ArgParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ping", "pools", "create", "get", "list", "delete"})
+  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete"})
   void helpAfterACommandWinsOverMissingArguments(String word) throws UsageException {
     Command command = Command.byWord(word).orElseThrow();
     assertEquals(Usage.of(command), ((Parsed.ShowHelp) ArgParser.parse(word, "--help")).text());

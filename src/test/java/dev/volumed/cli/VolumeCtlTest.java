@@ -25,7 +25,7 @@ class VolumeCtlTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ping", "pools", "create", "get", "list", "delete"})
+  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete"})
   void everyCommandHasHelp(String command) {
     Captured c = Captured.run(command, "--help");
     assertEquals(0, c.exit());
