@@ -61,7 +61,7 @@ public final class VolumeBuilder {
       return new Prepared(volume, temp, image);
     } catch (VolumeException | IOException | RuntimeException e) {
       discard(new Prepared(null, temp, image));
-      throw asVolumeException(spec.name(), e);
+      throw namingTheVolume(asVolumeException(spec.name(), e), temp, spec.name());
     }
   }
 
@@ -98,6 +98,14 @@ public final class VolumeBuilder {
       ImageFiles.resolve(store.root(), spec.name(), true);
       ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
     }
+  }
+
+  /** Tools' messages name the temporary file; the client knows the volume by its name. */
+  private static VolumeException namingTheVolume(VolumeException e, Path temp, String name) {
+    if (e.getMessage() == null || !e.getMessage().contains(temp.toString())) {
+      return e;
+    }
+    return new VolumeException(e.code(), e.getMessage().replace(temp.toString(), name), e.details(), e.getCause());
   }
 
   private VolumeException asVolumeException(String name, Exception e) {

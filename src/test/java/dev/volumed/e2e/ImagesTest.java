@@ -102,6 +102,8 @@ class ImagesTest {
     // mkfs.xfs refuses file systems under 300 MB.
     JsonNode reply = daemon.request("{\"op\":\"create\",\"name\":\"tiny/xfs.img\",\"size\":\"16M\",\"fs\":\"xfs\"}");
     assertEquals("FORMAT_FAILED", reply.at("/error/code").asText(), reply.toString());
+    String message = reply.at("/error/message").asText();
+    assertTrue(message.contains("tiny/xfs.img") && !message.contains("volumed-tmp"), message);
     assertFalse(Files.exists(daemon.pool().resolve("tiny")), "the folder made for it is gone too");
     JsonNode after = daemon.request("{\"op\":\"pools\"}").at("/result/pools/0");
     assertEquals(before.get("provisionedBytes"), after.get("provisionedBytes"));
