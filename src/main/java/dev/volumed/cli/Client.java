@@ -42,8 +42,13 @@ final class Client {
     try (SocketChannel channel = connect()) {
       byte[] line = (Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8);
       ByteBuffer buffer = ByteBuffer.wrap(line);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
+      try {
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+      } catch (IOException refusedEarly) {
+        // volumed answers a connection it will not serve (PERMISSION_DENIED, OVERLOADED) and
+        // closes it, maybe before our line is written: its answer is still there to read.
       }
       BufferedReader in =
           new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
