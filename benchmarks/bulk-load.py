@@ -105,7 +105,7 @@ def shlex_quote(s):
 
 
 class Volumed:
-    def __init__(self, jar, scratch):
+    def __init__(self, jar, scratch, format_parallelism=None):
         self.scratch = scratch
         self.pool = os.path.join(scratch, "pool")
         sock = os.path.join(scratch, "volumed.sock")
@@ -119,12 +119,15 @@ class Volumed:
         with open(self.config, "w") as f:
             f.write('volumed {\n'
                     '  socket.path = %s\n'
-                    '  pools.default {\n'
+                    % json.dumps(sock))
+            if format_parallelism is not None:
+                f.write('  format.parallelism = %d\n' % format_parallelism)
+            f.write('  pools.default {\n'
                     '    path = %s\n'
                     '    reserved-percent = 0\n'
                     '    max-overcommit-ratio = 1000.0\n'
                     '  }\n'
-                    '}\n' % (json.dumps(sock), json.dumps(self.pool)))
+                    '}\n' % json.dumps(self.pool))
         self.logpath = os.path.join(scratch, "volumed.log")
         self.logfile = open(self.logpath, "w")
         self.proc = subprocess.Popen(["java", "-jar", jar, "--config", self.config],
@@ -345,6 +348,9 @@ def main():
     ap.add_argument("--dir", default=os.path.join(ROOT, "target"),
                     help="parent of the scratch directory; pool and baselines share it (default: target/)")
     ap.add_argument("--jar", default=os.path.join(ROOT, "target", "volumed.jar"))
+    ap.add_argument("--format-parallelism", type=int,
+                    help="volumed's format.parallelism (volumes of one batch made at once); default: the"
+                         " daemon's own default (0: one per core)")
     ap.add_argument("--ways", default="abcd", help="subset of abcd to run (default abcd)")
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args()
@@ -373,12 +379,14 @@ def main():
         print("# machine")
         for k, v in machine(scratch):
             print("%-13s %s" % (k + ":", v))
-        print("volumes per run: %d x 10 GiB sparse ext4; rounds: %d; clients (b): %d; xargs -P (d): %d"
-              % (n, args.rounds, args.clients, args.jobs))
+        print("volumes per run: %d x 10 GiB sparse ext4; rounds: %d; clients (b): %d; xargs -P (d): %d;"
+              " volumed format.parallelism: %s"
+              % (n, args.rounds, args.clients, args.jobs,
+                 "default" if args.format_parallelism is None else args.format_parallelism))
         sys.stdout.flush()
 
         log("starting volumed ...")
-        vd = Volumed(os.path.abspath(args.jar), scratch)
+        vd = Volumed(os.path.abspath(args.jar), scratch, args.format_parallelism)
         if args.warmup:
             warm = {"op": "batch", "pool": "default",
                     "volumes": [dict(volume_args(i), name="warmup/w%d.img" % i) for i in range(args.warmup)]}

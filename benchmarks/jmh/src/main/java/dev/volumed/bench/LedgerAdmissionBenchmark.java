@@ -87,6 +87,14 @@ public class LedgerAdmissionBenchmark {
   @Param({"16"})
   public int askers;
 
+  /**
+   * What answers the askers: {@code ledger}, or {@code echo}, a control actor that answers every
+   * Reserve with Admitted at once: the ceiling the actor plumbing (askers, message adapters,
+   * mailboxes, dispatcher) allows on this machine, with no ledger logic at all.
+   */
+  @Param({"ledger"})
+  public String target;
+
   /** Requests each asker keeps in flight. */
   @Param({"1", "64"})
   public int window;
@@ -147,13 +155,33 @@ public class LedgerAdmissionBenchmark {
     Path poolPath = settings.path();
     PoolStore store = new PoolStore("bench", poolPath, new Formatter(Duration.ofMinutes(1)));
     // The refresh timer must not fire inside a measurement: it re-reads statvfs and measures blocks.
-    ledger = system.systemActorOf(Ledger.create(settings, store, spaceProbe, Duration.ofHours(1)),
-        "ledger-" + iteration, akka.actor.typed.Props.empty());
+    Behavior<Ledger.Command> behavior = switch (target) {
+      case "ledger" -> Ledger.create(settings, store, spaceProbe, Duration.ofHours(1));
+      case "echo" -> echo();
+      default -> throw new IllegalArgumentException("target: ledger or echo, not " + target);
+    };
+    ledger = system.systemActorOf(behavior, "ledger-" + iteration, akka.actor.typed.Props.empty());
     // Wait until it has loaded its (empty) books.
     AskPattern.<Ledger.Command, Ledger.PoolStats>ask(ledger, Ledger.GetStats::new,
         Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     reserveOnly = spawnAskers(false);
     reserveThenRelease = spawnAskers(true);
+  }
+
+  /** The control: admits everything, keeps no books, reads no probe. */
+  private static Behavior<Ledger.Command> echo() {
+    long[] next = {1};
+    return Behaviors.receive(Ledger.Command.class)
+        .onMessage(Ledger.Reserve.class, r -> {
+          r.replyTo().tell(new Ledger.Admitted(next[0]++));
+          return Behaviors.same();
+        })
+        .onMessage(Ledger.GetStats.class, g -> {
+          g.replyTo().tell(new Ledger.PoolStats("echo", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+          return Behaviors.same();
+        })
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
   }
 
   private List<ActorRef<Asker.Msg>> spawnAskers(boolean release) {
