@@ -12,6 +12,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import dev.volumed.disk.VolumeBuilder;
+import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.VolumeException;
@@ -27,21 +28,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a batch of volumes: the ledger admits it in one message (all or nothing when atomic),
- * then a stream starts one {@link CreateWorker} per volume with bounded parallelism, each
- * finished volume is reported as progress, and the batch ends with one {@link Finished}.
- * An atomic batch builds every image under its temporary name first and publishes them only
- * when all are built; if any fails, every image is removed and every reservation released.
- * The batch runs to its end even when the client that asked for it has gone.
+ * Makes a batch of volumes. The ledger admits it in one message (all or nothing when atomic);
+ * then a stream starts one {@link CreateWorker} per volume with {@code parallelism} of them
+ * allocating and formatting at once (a batch of 10,000 never runs 10,000 mkfs); a worker leaves
+ * that bound as soon as its image is formatted, and flushes and publishes it outside the bound.
+ * Each finished volume is reported as {@link Progress}; the batch ends with one {@link Finished}.
+ *
+ * <p>An atomic batch is a two-phase commit: every worker prepares its image under the temporary
+ * name, and only when all have, the batch tells them to publish; if one fails, the others
+ * discard theirs (or, if a publish fails, the published ones are deleted again), and every
+ * reservation is released. The batch runs to its end even when its client has gone.
  */
 public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
+  private static final Logger log = LoggerFactory.getLogger(BatchWorker.class);
 
   public interface Command {}
 
   /** What the client is sent: zero or more {@link Progress}, then one {@link Finished}. */
   public sealed interface Output {}
 
-  /** One volume is done: {@code outcome} is "created", "existed" or "failed". */
+  /**
+   * One volume is done: {@code outcome} is "created", "existed" or "failed". In an atomic batch
+   * "created" means built; the batch's end says whether it was kept.
+   */
   public record Progress(String name, String outcome, VolumeException error, int done, int total)
       implements Output {}
 
@@ -58,24 +67,23 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
     }
   }
 
-  /** How the batch ran: its parallelism bound and the most workers it had running at once. */
+  /** How the batch ran: its bound, and the most volumes it had allocating or formatting at once. */
   public record Stats(int volumes, int parallelism, int maxConcurrentWorkers, long millis) {}
-
-  private static final Logger log = LoggerFactory.getLogger(BatchWorker.class);
 
   private record Job(VolumeSpec spec, long reservationId) {}
 
   private record Reserved(Ledger.BatchReply reply) implements Command {}
 
-  private record StartWorker(Job job, ActorRef<CreateWorker.Result> replyTo) implements Command {}
+  private record StartWorker(Job job, ActorRef<CreateWorker.Result> slot) implements Command {}
 
   private record WorkerDone(CreateWorker.Result result) implements Command {}
 
   private record StreamDone(Throwable failure) implements Command {}
 
-  private record Published(Throwable failure) implements Command {}
-
   private enum RolledBack implements Command { INSTANCE }
+
+  /** Where an atomic batch is after its stream: publishing everything, or discarding everything. */
+  private enum Phase { BUILDING, PUBLISHING, DISCARDING, ROLLING_BACK }
 
   public static Behavior<Command> create(List<VolumeSpec> specs, boolean atomic, boolean progress,
       int parallelism, Duration workerTimeout, ActorRef<Ledger.Command> ledger, VolumeBuilder builder,
@@ -94,16 +102,21 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
   private final ActorRef<Output> output;
   private final Executor blocking;
   private final long started = System.nanoTime();
+  private final ActorRef<CreateWorker.Result> workerAdapter;
 
-  /** Each volume's outcome by name, in the batch's order; null while not finished. */
+  /** Each volume's latest outcome by name, in the batch's order; null while it has none. */
   private final Map<String, CreateWorker.Result> results = new LinkedHashMap<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
-  private final Map<String, ActorRef<CreateWorker.Result>> waiting = new HashMap<>();
-  private final ActorRef<CreateWorker.Result> workerAdapter;
+  private final Map<String, ActorRef<CreateWorker.Command>> workers = new HashMap<>();
+  /** The stream's slot of each worker still allocating or formatting. */
+  private final Map<String, ActorRef<CreateWorker.Result>> slots = new HashMap<>();
+  private Phase phase = Phase.BUILDING;
+  private boolean streamDone;
+  /** Workers that have not sent their last word yet (Created, Failed or Discarded). */
+  private int unfinished;
   private int done;
-  private int running;
-  private int maxRunning;
-  private long workers;
+  private int maxFormatting;
+  private long spawned;
 
   private BatchWorker(ActorContext<Command> context, List<VolumeSpec> specs, boolean atomic, boolean progress,
       int parallelism, Duration workerTimeout, ActorRef<Ledger.Command> ledger, VolumeBuilder builder,
@@ -132,8 +145,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         .onMessage(StartWorker.class, this::onStartWorker)
         .onMessage(WorkerDone.class, this::onWorkerDone)
         .onMessage(StreamDone.class, this::onStreamDone)
-        .onMessage(Published.class, this::onPublished)
-        .onMessage(RolledBack.class, this::onRolledBack)
+        .onMessage(RolledBack.class, rolledBack -> releaseAllAndFail())
         .build();
   }
 
@@ -149,20 +161,22 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
       if (outcome instanceof Ledger.Admitted admitted) {
         jobs.put(spec.name(), new Job(spec, admitted.reservationId()));
       } else if (outcome instanceof Ledger.Existed existed) {
-        record(new CreateWorker.Created(existed.volume(), true));
+        report(new CreateWorker.Created(existed.volume(), true));
       } else if (outcome instanceof Ledger.Refused refused) {
-        record(new CreateWorker.Failed(spec.name(), new VolumeException(refused.code(), refused.message())));
+        report(new CreateWorker.Failed(spec.name(), new VolumeException(refused.code(), refused.message())));
       }
     }
     if (jobs.isEmpty()) {
       return finish(null);
     }
+    unfinished = jobs.size();
     ActorRef<Command> self = getContext().getSelf();
-    // The stream bounds how many workers run at once; each element is one worker's whole job.
+    // The stream bounds how many workers allocate and format at once: a worker's element
+    // completes when its image is formatted (or it failed), and the next one starts.
     getContext().pipeToSelf(
         Source.from(List.copyOf(jobs.values()))
             .mapAsyncUnordered(parallelism, job -> AskPattern.<Command, CreateWorker.Result>ask(
-                self, replyTo -> new StartWorker(job, replyTo), workerTimeout, getContext().getSystem().scheduler()))
+                self, slot -> new StartWorker(job, slot), workerTimeout, getContext().getSystem().scheduler()))
             .runWith(Sink.ignore(), getContext().getSystem()),
         (ok, failure) -> new StreamDone(failure));
     return this;
@@ -170,94 +184,114 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
   private Behavior<Command> onStartWorker(StartWorker start) {
     Job job = start.job();
-    waiting.put(job.spec().name(), start.replyTo());
-    running++;
-    maxRunning = Math.max(maxRunning, running);
+    String name = job.spec().name();
+    slots.put(name, start.slot());
+    maxFormatting = Math.max(maxFormatting, slots.size());
     Behavior<CreateWorker.Command> worker = atomic
-        ? CreateWorker.prepare(job.spec(), builder, workerAdapter)
-        : CreateWorker.createReserved(job.spec(), job.reservationId(), ledger, builder, workerAdapter);
-    getContext().spawn(Behaviors.supervise(worker).onFailure(SupervisorStrategy.stop()), "volume-" + (++workers));
+        ? CreateWorker.atomicMember(job.spec(), builder, workerAdapter)
+        : CreateWorker.member(job.spec(), job.reservationId(), ledger, builder, workerAdapter);
+    workers.put(name, getContext().spawn(
+        Behaviors.supervise(worker).onFailure(SupervisorStrategy.stop()), "volume-" + (++spawned)));
     return this;
   }
 
   private Behavior<Command> onWorkerDone(WorkerDone message) {
     CreateWorker.Result result = message.result();
-    running--;
-    record(result);
-    ActorRef<CreateWorker.Result> replyTo = waiting.remove(result.name());
-    if (replyTo != null) {
-      replyTo.tell(result);
+    ActorRef<CreateWorker.Result> slot = slots.remove(result.name());
+    if (slot != null) {
+      slot.tell(result);
     }
-    return this;
+    if (result instanceof CreateWorker.Prepared) {
+      if (atomic) {
+        report(result);
+      }
+      return this;
+    }
+    unfinished--;
+    if (phase == Phase.BUILDING) {
+      report(result);
+    } else {
+      results.put(result.name(), result);
+    }
+    return next();
   }
 
-  private Behavior<Command> onStreamDone(StreamDone streamDone) {
-    if (streamDone.failure() != null) {
-      getContext().getLog().error("batch stream failed: {}", streamDone.failure().toString());
-      for (Map.Entry<String, CreateWorker.Result> entry : List.copyOf(results.entrySet())) {
-        if (entry.getValue() == null) {
-          record(new CreateWorker.Failed(entry.getKey(), new VolumeException(ErrorCode.INTERNAL,
-              "volume " + entry.getKey() + " did not finish within " + workerTimeout)));
-        }
-      }
+  private Behavior<Command> onStreamDone(StreamDone message) {
+    streamDone = true;
+    if (message.failure() != null) {
+      log.error("batch stream failed: {}", message.failure().toString());
+    }
+    return next();
+  }
+
+  /** Decides what comes next once the stream has run and the workers have answered. */
+  private Behavior<Command> next() {
+    if (!streamDone) {
+      return this;
     }
     if (!atomic) {
-      return finish(null);
+      return unfinished == 0 ? finish(null) : this;
     }
-    List<VolumeBuilder.Prepared> prepared = prepared();
-    if (prepared.size() == jobs.size()) {
-      getContext().pipeToSelf(CompletableFuture.runAsync(() -> publishAll(prepared), blocking),
-          (ok, failure) -> new Published(failure));
-    } else {
-      getContext().pipeToSelf(CompletableFuture.runAsync(() -> prepared.forEach(builder::discard), blocking),
-          (ok, failure) -> RolledBack.INSTANCE);
-    }
-    return this;
-  }
-
-  /** Publishes every prepared image; if one cannot be, the ones already published are deleted again. */
-  private void publishAll(List<VolumeBuilder.Prepared> prepared) {
-    List<VolumeBuilder.Prepared> published = new ArrayList<>();
-    for (VolumeBuilder.Prepared one : prepared) {
-      try {
-        builder.publish(one);
-        published.add(one);
-      } catch (VolumeException e) {
-        for (VolumeBuilder.Prepared undo : published) {
-          deleteQuietly(undo.volume().name());
+    switch (phase) {
+      case BUILDING -> {
+        if (workersLeft().size() != unfinished || !slots.isEmpty()) {
+          return this; // a worker is still formatting (its slot timed out) or answering
         }
-        prepared.stream().filter(p -> p != one && !published.contains(p)).forEach(builder::discard);
-        throw new java.util.concurrent.CompletionException(new PublishFailed(one.volume().name(), e));
+        boolean allPrepared = results.values().stream().noneMatch(r -> r instanceof CreateWorker.Failed)
+            && results.values().stream().allMatch(r -> r != null);
+        phase = allPrepared ? Phase.PUBLISHING : Phase.DISCARDING;
+        CreateWorker.Command order = allPrepared ? CreateWorker.Publish.INSTANCE : CreateWorker.Discard.INSTANCE;
+        workersLeft().forEach(worker -> worker.tell(order));
+        return unfinished == 0 ? next() : this;
+      }
+      case PUBLISHING -> {
+        if (unfinished > 0) {
+          return this;
+        }
+        if (results.values().stream().noneMatch(r -> r instanceof CreateWorker.Failed)) {
+          for (Job job : jobs.values()) {
+            Volume volume = ((CreateWorker.Created) results.get(job.spec().name())).volume();
+            ledger.tell(new Ledger.Complete(job.reservationId(), volume));
+          }
+          return finish(null);
+        }
+        phase = Phase.ROLLING_BACK;
+        List<String> published = results.values().stream()
+            .filter(r -> r instanceof CreateWorker.Created c && !c.existed())
+            .map(CreateWorker.Result::name).toList();
+        getContext().pipeToSelf(CompletableFuture.runAsync(() -> published.forEach(this::deleteQuietly), blocking),
+            (ok, failure) -> RolledBack.INSTANCE);
+        return this;
+      }
+      case DISCARDING -> {
+        return unfinished > 0 ? this : releaseAllAndFail();
+      }
+      default -> {
+        return this;
       }
     }
   }
 
-  private Behavior<Command> onPublished(Published published) {
-    if (published.failure() == null) {
-      for (VolumeBuilder.Prepared one : prepared()) {
-        Job job = jobs.get(one.volume().name());
-        ledger.tell(new Ledger.Complete(job.reservationId(), one.volume()));
-        results.put(one.volume().name(), new CreateWorker.Created(one.volume(), false));
+  /** The workers of this batch that have not sent their last word. */
+  private List<ActorRef<CreateWorker.Command>> workersLeft() {
+    List<ActorRef<CreateWorker.Command>> left = new ArrayList<>();
+    results.forEach((name, result) -> {
+      if (result instanceof CreateWorker.Prepared && workers.containsKey(name)) {
+        left.add(workers.get(name));
       }
-      return finish(null);
-    }
-    Throwable cause = published.failure().getCause() != null ? published.failure().getCause() : published.failure();
-    if (cause instanceof PublishFailed failed) {
-      results.put(failed.name, new CreateWorker.Failed(failed.name, failed.error));
-    }
-    return onRolledBack(RolledBack.INSTANCE);
+    });
+    return left;
   }
 
-  private Behavior<Command> onRolledBack(RolledBack rolledBack) {
+  private Behavior<Command> releaseAllAndFail() {
     for (Job job : jobs.values()) {
       ledger.tell(new Ledger.Release(job.reservationId()));
     }
     return finish(rollbackError());
   }
 
-  // helpers
-
-  private void record(CreateWorker.Result result) {
+  /** Records a volume's outcome and, when asked for, tells the client. */
+  private void report(CreateWorker.Result result) {
     results.put(result.name(), result);
     done++;
     if (progress) {
@@ -267,16 +301,6 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
       VolumeException error = result instanceof CreateWorker.Failed failed ? failed.error() : null;
       output.tell(new Progress(result.name(), outcome, error, done, specs.size()));
     }
-  }
-
-  private List<VolumeBuilder.Prepared> prepared() {
-    List<VolumeBuilder.Prepared> prepared = new ArrayList<>();
-    for (CreateWorker.Result result : results.values()) {
-      if (result instanceof CreateWorker.Prepared p) {
-        prepared.add(p.prepared());
-      }
-    }
-    return prepared;
   }
 
   private VolumeException rollbackError() {
@@ -316,10 +340,10 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
       }
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    output.tell(new Finished(created, failed, error, new Stats(specs.size(), parallelism, maxRunning, millis)));
-    getContext().getLog().info("batch of {} volumes ({}): {} created, {} failed{} in {} ms, at most {} at once",
+    output.tell(new Finished(created, failed, error, new Stats(specs.size(), parallelism, maxFormatting, millis)));
+    getContext().getLog().info("batch of {} volumes ({}): {} created, {} failed{} in {} ms, at most {} formatting at once",
         specs.size(), atomic ? "atomic" : "not atomic", created.size(), failed.size(),
-        error != null ? ", " + error.code() : "", millis, maxRunning);
+        error != null ? ", " + error.code() : "", millis, maxFormatting);
     return Behaviors.stopped();
   }
 
@@ -329,19 +353,6 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
       builder.delete(name);
     } catch (VolumeException e) {
       log.warn("rolling back {}: {}", name, e.getMessage());
-    }
-  }
-
-  /** Carries the name of the volume whose publication failed out of the blocking future. */
-  private static final class PublishFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final String name;
-    final VolumeException error;
-
-    PublishFailed(String name, VolumeException error) {
-      super(error.getMessage(), error);
-      this.name = name;
-      this.error = error;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.volumed.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -15,21 +16,32 @@ import dev.volumed.protocol.VolumeException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Makes one volume on the blocking dispatcher and stops. Three shapes of the same job:
+ * Makes one volume, in two steps on the blocking dispatcher: <em>prepare</em> (allocate and
+ * format under the temporary name) and <em>publish</em> (metadata, fsync, rename, fsync the
+ * folder). Three shapes of the job:
  * <ul>
- *   <li>{@link #create}: asks the ledger for a reservation, builds and publishes, reports to the
- *       ledger and the client;
- *   <li>{@link #createReserved}: the same with a reservation a batch already holds;
- *   <li>{@link #prepare}: builds under the temporary name only, for an atomic batch that
- *       publishes all its volumes together or none of them.
+ *   <li>{@link #create}: a single create; asks the ledger for the reservation first;
+ *   <li>{@link #member}: a volume of a non-atomic batch, whose reservation the batch holds; it
+ *       reports {@link Prepared} between the steps, so the batch can start the next mkfs while
+ *       this one is flushed;
+ *   <li>{@link #atomicMember}: a volume of an atomic batch; after {@link Prepared} it waits for
+ *       {@link Publish} or {@link Discard}, so the batch keeps all of its volumes or none.
  * </ul>
- * If it dies on the way, the ledger (which watches the reservation's owner) releases the space.
+ * If it dies on the way, the ledger (which watches the reservation's owner) releases the space,
+ * and an image it had prepared is discarded.
  */
 public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   public interface Command {}
+
+  /** Atomic batch: every volume is prepared, publish this one. */
+  public enum Publish implements Command { INSTANCE }
+
+  /** Atomic batch: some volume failed, remove this one's image. */
+  public enum Discard implements Command { INSTANCE }
 
   public sealed interface Result {
     String name();
@@ -41,11 +53,11 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     }
   }
 
-  public record Prepared(VolumeBuilder.Prepared prepared) implements Result {
-    public String name() {
-      return prepared.volume().name();
-    }
-  }
+  /** The image is built and formatted under its temporary name. */
+  public record Prepared(String name) implements Result {}
+
+  /** The prepared image was removed, on {@link Discard}. */
+  public record Discarded(String name) implements Result {}
 
   public record Failed(String name, VolumeException error) implements Result {}
 
@@ -53,20 +65,24 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   private record Built(VolumeBuilder.Prepared prepared, Throwable failure) implements Command {}
 
-  private enum Mode { RESERVE_AND_PUBLISH, PUBLISH, PREPARE_ONLY }
+  private record Published(Throwable failure) implements Command {}
+
+  private enum DiscardDone implements Command { INSTANCE }
+
+  private enum Mode { SINGLE, MEMBER, ATOMIC_MEMBER }
 
   public static Behavior<Command> create(
       VolumeSpec spec, ActorRef<Ledger.Command> ledger, VolumeBuilder builder, ActorRef<Result> replyTo) {
-    return Behaviors.setup(context -> new CreateWorker(context, Mode.RESERVE_AND_PUBLISH, spec, 0, ledger, builder, replyTo));
+    return Behaviors.setup(context -> new CreateWorker(context, Mode.SINGLE, spec, 0, ledger, builder, replyTo));
   }
 
-  public static Behavior<Command> createReserved(VolumeSpec spec, long reservationId,
+  public static Behavior<Command> member(VolumeSpec spec, long reservationId,
       ActorRef<Ledger.Command> ledger, VolumeBuilder builder, ActorRef<Result> replyTo) {
-    return Behaviors.setup(context -> new CreateWorker(context, Mode.PUBLISH, spec, reservationId, ledger, builder, replyTo));
+    return Behaviors.setup(context -> new CreateWorker(context, Mode.MEMBER, spec, reservationId, ledger, builder, replyTo));
   }
 
-  public static Behavior<Command> prepare(VolumeSpec spec, VolumeBuilder builder, ActorRef<Result> replyTo) {
-    return Behaviors.setup(context -> new CreateWorker(context, Mode.PREPARE_ONLY, spec, 0, null, builder, replyTo));
+  public static Behavior<Command> atomicMember(VolumeSpec spec, VolumeBuilder builder, ActorRef<Result> replyTo) {
+    return Behaviors.setup(context -> new CreateWorker(context, Mode.ATOMIC_MEMBER, spec, 0, null, builder, replyTo));
   }
 
   private final Mode mode;
@@ -76,6 +92,8 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
   private final ActorRef<Result> replyTo;
   private final Executor blocking;
   private long reservationId;
+  /** The image built under its temporary name and not published yet. */
+  private VolumeBuilder.Prepared prepared;
 
   private CreateWorker(ActorContext<Command> context, Mode mode, VolumeSpec spec, long reservationId,
       ActorRef<Ledger.Command> ledger, VolumeBuilder builder, ActorRef<Result> replyTo) {
@@ -88,10 +106,10 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     this.replyTo = replyTo;
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
-    if (mode == Mode.RESERVE_AND_PUBLISH) {
+    if (mode == Mode.SINGLE) {
       ledger.tell(new Ledger.Reserve(spec, context.messageAdapter(Ledger.ReserveReply.class, Reserved::new)));
     } else {
-      startBuilding();
+      startPreparing();
     }
   }
 
@@ -100,33 +118,32 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     return newReceiveBuilder()
         .onMessage(Reserved.class, this::onReserved)
         .onMessage(Built.class, this::onBuilt)
+        .onMessage(Publish.class, publish -> startPublishing())
+        .onMessage(Discard.class, this::onDiscard)
+        .onMessage(Published.class, this::onPublished)
+        .onMessage(DiscardDone.class, done -> reply(new Discarded(spec.name())))
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
   private Behavior<Command> onReserved(Reserved reserved) {
     if (reserved.reply() instanceof Ledger.Admitted admitted) {
       reservationId = admitted.reservationId();
-      startBuilding();
+      startPreparing();
       return this;
     }
     if (reserved.reply() instanceof Ledger.Existed existed) {
-      replyTo.tell(new Created(existed.volume(), true));
-    } else if (reserved.reply() instanceof Ledger.Refused refused) {
-      replyTo.tell(new Failed(spec.name(), new VolumeException(refused.code(), refused.message())));
+      return reply(new Created(existed.volume(), true));
     }
-    return Behaviors.stopped();
+    Ledger.Refused refused = (Ledger.Refused) reserved.reply();
+    return reply(new Failed(spec.name(), new VolumeException(refused.code(), refused.message())));
   }
 
-  private void startBuilding() {
-    boolean publish = mode != Mode.PREPARE_ONLY;
+  private void startPreparing() {
     getContext().pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
           try {
-            VolumeBuilder.Prepared prepared = builder.prepare(spec);
-            if (publish) {
-              builder.publish(prepared);
-            }
-            return prepared;
+            return builder.prepare(spec);
           } catch (VolumeException e) {
             throw new CompletionException(e);
           }
@@ -136,17 +153,74 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   private Behavior<Command> onBuilt(Built built) {
     if (built.failure() != null) {
-      if (ledger != null) {
-        ledger.tell(new Ledger.Release(reservationId));
-      }
-      replyTo.tell(new Failed(spec.name(), asVolumeException(built.failure())));
-    } else if (mode == Mode.PREPARE_ONLY) {
-      replyTo.tell(new Prepared(built.prepared()));
-    } else {
-      ledger.tell(new Ledger.Complete(reservationId, built.prepared().volume()));
-      replyTo.tell(new Created(built.prepared().volume(), false));
+      return fail(built.failure());
     }
+    prepared = built.prepared();
+    if (mode == Mode.SINGLE) {
+      return startPublishing();
+    }
+    replyTo.tell(new Prepared(spec.name()));
+    return mode == Mode.MEMBER ? startPublishing() : this;
+  }
+
+  private Behavior<Command> startPublishing() {
+    VolumeBuilder.Prepared image = prepared;
+    getContext().pipeToSelf(
+        CompletableFuture.runAsync(() -> {
+          try {
+            builder.publish(image);
+          } catch (VolumeException e) {
+            throw new CompletionException(e);
+          }
+        }, blocking),
+        (ok, failure) -> new Published(failure));
+    return this;
+  }
+
+  private Behavior<Command> onPublished(Published published) {
+    Volume volume = prepared.volume();
+    // Published or, on failure, discarded by the builder: nothing is left for PostStop to remove.
+    prepared = null;
+    if (published.failure() != null) {
+      return fail(published.failure());
+    }
+    if (mode != Mode.ATOMIC_MEMBER) {
+      ledger.tell(new Ledger.Complete(reservationId, volume));
+    }
+    return reply(new Created(volume, false));
+  }
+
+  private Behavior<Command> onDiscard(Discard discard) {
+    VolumeBuilder.Prepared image = prepared;
+    prepared = null;
+    getContext().pipeToSelf(CompletableFuture.runAsync(() -> builder.discard(image), blocking),
+        (ok, failure) -> DiscardDone.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> fail(Throwable failure) {
+    if (mode != Mode.ATOMIC_MEMBER) {
+      ledger.tell(new Ledger.Release(reservationId));
+    }
+    return reply(new Failed(spec.name(), asVolumeException(failure)));
+  }
+
+  private Behavior<Command> reply(Result result) {
+    replyTo.tell(result);
     return Behaviors.stopped();
+  }
+
+  /** Stopped with an image prepared but never published (its batch went away): remove it. */
+  private Behavior<Command> onPostStop(PostStop signal) {
+    if (prepared != null) {
+      VolumeBuilder.Prepared image = prepared;
+      try {
+        blocking.execute(() -> builder.discard(image));
+      } catch (RejectedExecutionException shuttingDown) {
+        // The shutdown's own roll-back removes temporary images.
+      }
+    }
+    return this;
   }
 
   static VolumeException asVolumeException(Throwable failure) {

@@ -400,17 +400,19 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   private Behavior<Command> onOwnerStopped(OwnerStopped stopped) {
     Set<Long> ids = reservationsByOwner.remove(stopped.owner());
-    if (ids != null) {
+    if (ids != null && !ids.isEmpty()) {
+      long bytes = 0;
       for (long id : List.copyOf(ids)) {
         Reservation reservation = reservations.remove(id);
         if (reservation != null) {
-          getContext().getLog().warn("pool {}: worker for {} stopped without finishing; releasing {} bytes",
-              pool.name(), reservation.spec().name(), reservation.spec().size());
+          bytes += reservation.spec().size();
           reservationsByName.remove(reservation.spec().name());
           leaveFlight(reservation.spec());
           removeFromBooks(reservation.spec());
         }
       }
+      getContext().getLog().warn("pool {}: a worker stopped without finishing {} volumes; released {} bytes",
+          pool.name(), ids.size(), bytes);
     }
     deleting.values().removeIf(owner -> owner.equals(stopped.owner()));
     return this;
@@ -460,9 +462,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
         overhead = plus(overhead, FormatOverhead.estimate(spec.fs(), spec.size()));
       }
     }
-    String what = specs.size() == 1
-        ? "volume " + specs.iterator().next().name()
-        : "batch of " + specs.size() + " volumes";
     SpaceProbe.Space now = blocks > 0 ? (space = probe.read()) : freshSpace();
     long capacity = capacity(now);
     long reserved = reserved(capacity);
@@ -473,13 +472,13 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
         return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
             "%s needs %d bytes allocated on disk but pool %s has only %d of %d usable bytes not yet"
                 + " committed; use allocation \"sparse\", a smaller size, or free space",
-            what, blocks, pool.name(), Math.max(0, usable - committed), usable));
+            describe(specs), blocks, pool.name(), Math.max(0, usable - committed), usable));
       }
       if (blocks > fsFree - reserved) {
         return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
             "%s needs %d bytes allocated on disk but the file system of pool %s has only %d free"
                 + " beyond the %d reserved; use allocation \"sparse\", a smaller size, or free space",
-            what, blocks, pool.name(), Math.max(0, fsFree - reserved), reserved));
+            describe(specs), blocks, pool.name(), Math.max(0, fsFree - reserved), reserved));
       }
     }
     long limit = overcommitLimit(usable);
@@ -487,14 +486,14 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       return new Refused(ErrorCode.OVERCOMMIT_LIMIT, String.format(
           "%s of %d bytes would provision pool %s beyond its limit of %d bytes (%s x %.2f);"
               + " %d bytes can still be provisioned",
-          what, total, pool.name(), limit, usable, pool.maxOvercommitRatio(),
+          describe(specs), total, pool.name(), limit, usable, pool.maxOvercommitRatio(),
           Math.max(0, limit - provisioned)));
     }
     if (overhead > 0 && overhead > fsFree - reserved - inFlightOverhead) {
       return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
           "formatting %s writes up to %d bytes but the file system of pool %s has only %d free"
               + " beyond the %d reserved; free space on it first",
-          what, overhead, pool.name(), Math.max(0, fsFree - reserved - inFlightOverhead), reserved));
+          describe(specs), overhead, pool.name(), Math.max(0, fsFree - reserved - inFlightOverhead), reserved));
     }
     return null;
   }
@@ -502,6 +501,13 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   /** a + b for sizes (never negative), capped at Long.MAX_VALUE instead of wrapping around. */
   private static long plus(long a, long b) {
     return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
+  }
+
+  /** Built only for a refusal: admissions are the hot path. */
+  private static String describe(Collection<VolumeSpec> specs) {
+    return specs.size() == 1
+        ? "volume " + specs.iterator().next().name()
+        : "batch of " + specs.size() + " volumes";
   }
 
   private long reserve(VolumeSpec spec, ActorRef<?> owner) {

@@ -13,12 +13,18 @@ public interface SpaceProbe {
 
   Space read();
 
-  /** The real probe, through {@link FileStore}. */
+  /**
+   * The real probe, through {@link FileStore}. The store is looked up once, when first read
+   * (finding it parses the mount table); each read after that is a statvfs.
+   */
   static SpaceProbe of(Path path) {
+    FileStore[] store = new FileStore[1];
     return () -> {
       try {
-        FileStore store = Files.getFileStore(path);
-        return new Space(store.getTotalSpace(), store.getUsableSpace());
+        if (store[0] == null) {
+          store[0] = Files.getFileStore(path);
+        }
+        return new Space(store[0].getTotalSpace(), store[0].getUsableSpace());
       } catch (IOException e) {
         throw new IllegalStateException("cannot read the file system of " + path + ": " + e.getMessage(), e);
       }

@@ -43,7 +43,8 @@ public final class VolumeBuilder {
 
   /**
    * Builds and formats the image under a temporary name in its final folder, with its mode and
-   * ownership set and its data flushed: publishing it is then a metadata write and a rename.
+   * ownership set. Flushing it is left to {@link #publish}, so that a batch can run its next
+   * mkfs while this image's blocks are written out.
    */
   public Prepared prepare(VolumeSpec spec) throws VolumeException {
     formatter.checkAvailable(spec.fs());
@@ -56,7 +57,6 @@ public final class VolumeBuilder {
       allocate(spec, image, temp);
       formatter.format(temp, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
       ImageFiles.setOwnership(temp, pool.owner().orElse(null), pool.group().orElse(null));
-      ImageFiles.sync(temp);
       Volume volume = new Volume(spec, Instant.now(), ImageFiles.allocatedBytes(temp), Volume.State.READY, false);
       return new Prepared(volume, temp, image);
     } catch (VolumeException | IOException | RuntimeException e) {
@@ -65,7 +65,7 @@ public final class VolumeBuilder {
     }
   }
 
-  /** Writes the metadata and renames the image to its final name, durably. */
+  /** fsyncs the image, writes its metadata and renames it to its final name, durably. */
   public void publish(Prepared prepared) throws VolumeException {
     String name = prepared.volume().name();
     try {
