@@ -1,0 +1,78 @@
+package dev.volumed.faults;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Host commands and file-tree facts for the fault tests. */
+final class Host {
+  private Host() {}
+
+  static final boolean IS_ROOT = isRoot();
+
+  /** Exit code and combined output of a command. */
+  record Run(int exit, String output) {}
+
+  static Run run(String... argv) throws IOException, InterruptedException {
+    return run(List.of(argv));
+  }
+
+  static Run run(List<String> argv) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      return new Run(-1, out + "\n(timed out)");
+    }
+    return new Run(p.exitValue(), out);
+  }
+
+  /** Every path under dir whose file name contains ".volumed-tmp-". */
+  static List<Path> tempFiles(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.filter(p -> p.getFileName().toString().contains(".volumed-tmp-")).toList();
+    }
+  }
+
+  /** Regular files under pool (outside its hidden .volumed folder), as names relative to pool. */
+  static List<String> imagesOnDisk(Path pool) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(pool)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        String rel = pool.relativize(p).toString();
+        if (!rel.startsWith(".volumed/")) {
+          names.add(rel);
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /** Every path under dir (files and folders) with its size, for before/after comparisons. */
+  static List<String> tree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.map(p -> {
+        try {
+          return dir.relativize(p) + (Files.isRegularFile(p) ? " " + Files.size(p) : "/");
+        } catch (IOException e) {
+          return dir.relativize(p) + " ?";
+        }
+      }).sorted().toList();
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+}

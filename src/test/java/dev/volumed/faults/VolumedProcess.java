@@ -1,0 +1,127 @@
+package dev.volumed.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.testing.LineClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * volumed as a real process ({@code java -cp <test class path> dev.volumed.Main --config FILE}),
+ * output appended to a log file, that a test can SIGKILL. Close it in {@code @AfterEach}.
+ */
+final class VolumedProcess implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Process process;
+  private final Path socket;
+  private final Path log;
+
+  private VolumedProcess(Process process, Path socket, Path log) {
+    this.process = process;
+    this.socket = socket;
+    this.log = log;
+  }
+
+  /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
+  static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    VolumedProcess daemon = new VolumedProcess(builder.start(), socket, log);
+    try {
+      daemon.awaitPing();
+    } catch (Exception | AssertionError e) {
+      daemon.close();
+      throw e;
+    }
+    return daemon;
+  }
+
+  LineClient connect() throws IOException {
+    return LineClient.connect(socket);
+  }
+
+  /** One request on a fresh connection; a failed reply is returned as it is. */
+  JsonNode request(String json) throws Exception {
+    try (LineClient client = LineClient.connect(socket)) {
+      return client.request(json);
+    }
+  }
+
+  /** One request that must succeed; its result. */
+  JsonNode result(String json) throws Exception {
+    JsonNode reply = request(json);
+    if (!reply.path("ok").asBoolean()) {
+      throw new AssertionError("volumed refused " + json + ": " + reply + " (log: " + log + ")");
+    }
+    return reply.path("result");
+  }
+
+  /** SIGKILL ({@link Process#destroyForcibly} on Linux) and wait (bounded) until it is gone. */
+  void kill() throws Exception {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("volumed (pid " + process.pid() + ") still alive 30 s after SIGKILL");
+    }
+  }
+
+  /** SIGTERM, then waits (bounded) for the exit code. */
+  int terminate() throws Exception {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new AssertionError("volumed did not exit within 60 s of SIGTERM; log: " + log);
+    }
+    return process.exitValue();
+  }
+
+  /** "log: FILE" and its last lines, for assertion messages. */
+  String describeLog() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return "log: " + log + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "log: " + log + " (unreadable: " + e + ")";
+    }
+  }
+
+  private void awaitPing() throws Exception {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("volumed exited with " + process.exitValue() + " before answering; " + describeLog());
+      }
+      if (Files.exists(socket)) {
+        try {
+          JsonNode reply = request("{\"id\":\"ready\",\"op\":\"ping\"}");
+          if (reply.path("ok").asBoolean()) {
+            return;
+          }
+        } catch (Exception e) {
+          last = e;
+        }
+      }
+      Thread.sleep(20); // polling a process we do not control: there is nothing to await on
+    }
+    throw new AssertionError("volumed did not answer ping on " + socket + " within " + START_TIMEOUT
+        + " (last error: " + last + "); " + describeLog());
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
