@@ -82,8 +82,15 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
 
   private enum RolledBack implements Command { INSTANCE }
 
-  /** Where an atomic batch is after its stream: publishing everything, or discarding everything. */
-  private enum Phase { BUILDING, PUBLISHING, DISCARDING, ROLLING_BACK }
+  private record Noted(Throwable failure) implements Command {}
+
+  private record Committed(Throwable failure) implements Command {}
+
+  /**
+   * Where an atomic batch is after its stream: noting the batch on disk, publishing everything,
+   * removing the note (the commit), or discarding / rolling back everything.
+   */
+  private enum Phase { BUILDING, NOTING, PUBLISHING, COMMITTING, DISCARDING, ROLLING_BACK }
 
   public static Behavior<Command> create(List<VolumeSpec> specs, boolean atomic, boolean progress,
       int parallelism, Duration workerTimeout, ActorRef<Ledger.Command> ledger, VolumeBuilder builder,
@@ -111,6 +118,9 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
   /** The stream's slot of each worker still allocating or formatting. */
   private final Map<String, ActorRef<CreateWorker.Result>> slots = new HashMap<>();
   private Phase phase = Phase.BUILDING;
+  private final String batchId = java.util.UUID.randomUUID().toString();
+  /** Why an atomic batch is rolled back when no volume of it failed (its note could not be written). */
+  private VolumeException batchFailure;
   private boolean streamDone;
   /** Workers that have not sent their last word yet (Created, Failed or Discarded). */
   private int unfinished;
@@ -145,6 +155,8 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         .onMessage(StartWorker.class, this::onStartWorker)
         .onMessage(WorkerDone.class, this::onWorkerDone)
         .onMessage(StreamDone.class, this::onStreamDone)
+        .onMessage(Noted.class, this::onNoted)
+        .onMessage(Committed.class, this::onCommitted)
         .onMessage(RolledBack.class, rolledBack -> releaseAllAndFail())
         .build();
   }
@@ -239,29 +251,27 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         }
         boolean allPrepared = results.values().stream().noneMatch(r -> r instanceof CreateWorker.Failed)
             && results.values().stream().allMatch(r -> r != null);
-        phase = allPrepared ? Phase.PUBLISHING : Phase.DISCARDING;
-        CreateWorker.Command order = allPrepared ? CreateWorker.Publish.INSTANCE : CreateWorker.Discard.INSTANCE;
-        workersLeft().forEach(worker -> worker.tell(order));
-        return unfinished == 0 ? next() : this;
+        if (!allPrepared) {
+          return discardAll();
+        }
+        // A crash from here on must not leave part of the batch: note it on disk first.
+        phase = Phase.NOTING;
+        List<String> names = List.copyOf(jobs.keySet());
+        getContext().pipeToSelf(onBlocking(() -> builder.beginBatch(batchId, names)),
+            (ok, failure) -> new Noted(failure));
+        return this;
       }
       case PUBLISHING -> {
         if (unfinished > 0) {
           return this;
         }
         if (results.values().stream().noneMatch(r -> r instanceof CreateWorker.Failed)) {
-          for (Job job : jobs.values()) {
-            Volume volume = ((CreateWorker.Created) results.get(job.spec().name())).volume();
-            ledger.tell(new Ledger.Complete(job.reservationId(), volume));
-          }
-          return finish(null);
+          phase = Phase.COMMITTING;
+          getContext().pipeToSelf(onBlocking(() -> builder.endBatch(batchId)),
+              (ok, failure) -> new Committed(failure));
+          return this;
         }
-        phase = Phase.ROLLING_BACK;
-        List<String> published = results.values().stream()
-            .filter(r -> r instanceof CreateWorker.Created c && !c.existed())
-            .map(CreateWorker.Result::name).toList();
-        getContext().pipeToSelf(CompletableFuture.runAsync(() -> published.forEach(this::deleteQuietly), blocking),
-            (ok, failure) -> RolledBack.INSTANCE);
-        return this;
+        return rollBack();
       }
       case DISCARDING -> {
         return unfinished > 0 ? this : releaseAllAndFail();
@@ -270,6 +280,52 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         return this;
       }
     }
+  }
+
+  private Behavior<Command> onNoted(Noted noted) {
+    if (noted.failure() != null) {
+      batchFailure = CreateWorker.asVolumeException(noted.failure());
+      return discardAll();
+    }
+    phase = Phase.PUBLISHING;
+    workersLeft().forEach(worker -> worker.tell(CreateWorker.Publish.INSTANCE));
+    return this;
+  }
+
+  private Behavior<Command> onCommitted(Committed committed) {
+    if (committed.failure() != null) {
+      batchFailure = CreateWorker.asVolumeException(committed.failure());
+      return rollBack();
+    }
+    for (Job job : jobs.values()) {
+      Volume volume = ((CreateWorker.Created) results.get(job.spec().name())).volume();
+      ledger.tell(new Ledger.Complete(job.reservationId(), volume));
+    }
+    return finish(null);
+  }
+
+  private Behavior<Command> discardAll() {
+    phase = Phase.DISCARDING;
+    List<ActorRef<CreateWorker.Command>> left = workersLeft();
+    left.forEach(worker -> worker.tell(CreateWorker.Discard.INSTANCE));
+    return left.isEmpty() ? releaseAllAndFail() : this;
+  }
+
+  /** Deletes what the batch published, then removes its note. */
+  private Behavior<Command> rollBack() {
+    phase = Phase.ROLLING_BACK;
+    List<String> published = results.values().stream()
+        .filter(r -> r instanceof CreateWorker.Created c && !c.existed())
+        .map(CreateWorker.Result::name).toList();
+    getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+      published.forEach(this::deleteQuietly);
+      try {
+        builder.endBatch(batchId);
+      } catch (VolumeException e) {
+        log.warn("rolling back batch {}: {}", batchId, e.getMessage());
+      }
+    }, blocking), (ok, failure) -> RolledBack.INSTANCE);
+    return this;
   }
 
   /** The workers of this batch that have not sent their last word. */
@@ -321,8 +377,10 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
       }
       outcomes.add(outcome);
     }
-    ErrorCode code = first != null ? first.error().code() : ErrorCode.INTERNAL;
-    String why = first != null ? first.name() + " failed: " + first.error().getMessage() : "a volume did not finish";
+    ErrorCode code = first != null ? first.error().code()
+        : batchFailure != null ? batchFailure.code() : ErrorCode.INTERNAL;
+    String why = first != null ? first.name() + " failed: " + first.error().getMessage()
+        : batchFailure != null ? batchFailure.getMessage() : "a volume did not finish";
     return new VolumeException(code, "atomic batch of " + specs.size() + " volumes rolled back, nothing was kept; "
         + why, Map.of("outcomes", outcomes), null);
   }
@@ -345,6 +403,20 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         specs.size(), atomic ? "atomic" : "not atomic", created.size(), failed.size(),
         error != null ? ", " + error.code() : "", millis, maxFormatting);
     return Behaviors.stopped();
+  }
+
+  private interface DiskStep {
+    void run() throws VolumeException;
+  }
+
+  private CompletableFuture<Void> onBlocking(DiskStep step) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        step.run();
+      } catch (VolumeException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, blocking);
   }
 
   /** Runs on the blocking dispatcher: no actor state here. */

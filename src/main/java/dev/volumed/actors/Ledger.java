@@ -462,7 +462,19 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
         overhead = plus(overhead, FormatOverhead.estimate(spec.fs(), spec.size()));
       }
     }
-    SpaceProbe.Space now = blocks > 0 ? (space = probe.read()) : freshSpace();
+    if (blocks > 0) {
+      // fallocate/full: decided on a fresh reading, always.
+      return decide(specs, blocks, total, overhead, space = probe.read());
+    }
+    Refused refused = decide(specs, blocks, total, overhead, freshSpace());
+    if (refused != null && refused.code() == ErrorCode.INSUFFICIENT_SPACE) {
+      // Sparse admissions reuse the last reading; before refusing, look again: space may be free now.
+      refused = decide(specs, blocks, total, overhead, space = probe.read());
+    }
+    return refused;
+  }
+
+  private Refused decide(Collection<VolumeSpec> specs, long blocks, long total, long overhead, SpaceProbe.Space now) {
     long capacity = capacity(now);
     long reserved = reserved(capacity);
     long usable = capacity - reserved;

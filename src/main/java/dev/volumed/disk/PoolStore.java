@@ -39,6 +39,7 @@ public final class PoolStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String META_DIR = ".volumed/meta";
   private static final String META_SUFFIX = ".json";
+  private static final String BATCH_DIR = ".volumed/batches";
 
   private final String poolName;
   private final Path root;
@@ -63,6 +64,7 @@ public final class PoolStore {
     try {
       Files.createDirectories(root);
       Files.createDirectories(root.resolve(META_DIR));
+      rollBackUnfinishedBatches();
       List<Volume> volumes = new ArrayList<>();
       for (Path image : scanImages()) {
         volumes.add(loadOne(image));
@@ -71,6 +73,52 @@ public final class PoolStore {
       return volumes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Notes, durably, that an atomic batch is about to publish these volumes. Until the note is
+   * removed the batch has not happened: a start-up that finds it removes the volumes again.
+   */
+  public void beginBatch(String batchId, List<String> names) throws IOException {
+    Path note = root.resolve(BATCH_DIR).resolve(batchId + META_SUFFIX);
+    writeDurably(note, JSON.writeValueAsBytes(JSON.valueToTree(names)));
+  }
+
+  /** The batch's volumes are all published: removing the note is the batch's commit. */
+  public void endBatch(String batchId) throws IOException {
+    Path note = root.resolve(BATCH_DIR).resolve(batchId + META_SUFFIX);
+    if (Files.deleteIfExists(note)) {
+      ImageFiles.syncDirectory(note.getParent());
+    }
+  }
+
+  /** An atomic batch that was publishing when volumed stopped is undone: none of it is kept. */
+  private void rollBackUnfinishedBatches() throws IOException {
+    Path batches = root.resolve(BATCH_DIR);
+    if (!Files.isDirectory(batches, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var notes = Files.list(batches)) {
+      for (Path note : notes.toList()) {
+        if (ImageFiles.isTempName(note.getFileName().toString())) {
+          Files.deleteIfExists(note);
+          continue;
+        }
+        int removed = 0;
+        for (JsonNode name : JSON.readTree(Files.readAllBytes(note))) {
+          Path image = root.resolve(name.asText());
+          if (Names.problem(name.asText()) == null && Files.deleteIfExists(image)) {
+            removed++;
+            pruneEmptyParents(image);
+          }
+          deleteMetadata(name.asText());
+        }
+        ImageFiles.syncDirectory(root);
+        Files.delete(note);
+        log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
+            + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
+      }
     }
   }
 
@@ -108,10 +156,13 @@ public final class PoolStore {
 
   /** Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder. */
   public void writeMetadata(Volume volume) throws IOException {
-    Path target = metadataPath(volume.name());
+    writeDurably(metadataPath(volume.name()), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume)));
+  }
+
+  /** Temporary file, fsync, rename over the target, fsync the folder. */
+  private static void writeDurably(Path target, byte[] bytes) throws IOException {
     Files.createDirectories(target.getParent());
     Path temp = ImageFiles.tempPathFor(target);
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
     try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);

@@ -1,5 +1,6 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.ErrorCode;
@@ -60,8 +61,10 @@ public final class VolumeBuilder {
       Volume volume = new Volume(spec, Instant.now(), ImageFiles.allocatedBytes(temp), Volume.State.READY, false);
       return new Prepared(volume, temp, image);
     } catch (VolumeException | IOException | RuntimeException e) {
+      VolumeException failure = outOfSpace(spec, image, namingTheVolume(asVolumeException(spec.name(), e), temp,
+          spec.name()));
       discard(new Prepared(null, temp, image));
-      throw namingTheVolume(asVolumeException(spec.name(), e), temp, spec.name());
+      throw failure;
     }
   }
 
@@ -75,6 +78,23 @@ public final class VolumeBuilder {
       deleteMetadataQuietly(name);
       discard(prepared);
       throw asVolumeException(name, e);
+    }
+  }
+
+  /** See {@link PoolStore#beginBatch}: from here until {@link #endBatch} a crash undoes the batch. */
+  public void beginBatch(String batchId, java.util.List<String> names) throws VolumeException {
+    try {
+      store.beginBatch(batchId, names);
+    } catch (IOException e) {
+      throw new VolumeException(ErrorCode.IO_ERROR, "cannot note the batch in pool " + pool.name() + ": " + e, e);
+    }
+  }
+
+  public void endBatch(String batchId) throws VolumeException {
+    try {
+      store.endBatch(batchId);
+    } catch (IOException e) {
+      throw new VolumeException(ErrorCode.IO_ERROR, "cannot end the batch's note in pool " + pool.name() + ": " + e, e);
     }
   }
 
@@ -98,6 +118,31 @@ public final class VolumeBuilder {
       ImageFiles.resolve(store.root(), spec.name(), true);
       ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
     }
+  }
+
+  /**
+   * A mkfs that failed because the file system filled up is INSUFFICIENT_SPACE, not a format
+   * problem: mke2fs and mkfs.xfs say "No space left on device", mkfs.btrfs only "Input/output
+   * error", so the free space is read too (before the partial image is removed).
+   */
+  private VolumeException outOfSpace(VolumeSpec spec, Path image, VolumeException e) {
+    if (e.code() != ErrorCode.FORMAT_FAILED) {
+      return e;
+    }
+    long free;
+    try {
+      free = Files.getFileStore(image.getParent()).getUsableSpace();
+    } catch (IOException unreadable) {
+      return e;
+    }
+    boolean full = e.getMessage().contains("No space left on device")
+        || free < FormatOverhead.estimate(spec.fs(), spec.size());
+    if (!full) {
+      return e;
+    }
+    return new VolumeException(ErrorCode.INSUFFICIENT_SPACE, "formatting " + spec.name() + " ran out of space on"
+        + " the file system of pool " + pool.name() + " (" + free + " bytes free); free space there, or use"
+        + " another pool. " + e.getMessage(), e.details(), e);
   }
 
   /** Tools' messages name the temporary file; the client knows the volume by its name. */

@@ -179,7 +179,7 @@ final class RequestHandler {
 
   private CompletionStage<JsonNode> dispatch(String op, JsonNode request) throws VolumeException {
     return switch (op) {
-      case "ping" -> CompletableFuture.completedFuture(ping());
+      case "ping" -> ping();
       case "pools" -> pools();
       case "create" -> create(request);
       case "get" -> get(request);
@@ -190,11 +190,21 @@ final class RequestHandler {
     };
   }
 
-  private JsonNode ping() {
-    ObjectNode result = Codec.JSON.createObjectNode();
-    result.put("version", Codec.VERSION);
-    result.put("protocol", Codec.PROTOCOL);
-    return result;
+  /**
+   * Answers once every pool's books are loaded (a ledger holds requests back until then), so a
+   * ping that answers means volumed is ready: start-up recovery is done.
+   */
+  private CompletionStage<JsonNode> ping() {
+    List<CompletableFuture<Ledger.PoolStats>> ready = new ArrayList<>();
+    for (Supervisor.Pool pool : pools.values()) {
+      ready.add(ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      ObjectNode result = Codec.JSON.createObjectNode();
+      result.put("version", Codec.VERSION);
+      result.put("protocol", Codec.PROTOCOL);
+      return result;
+    });
   }
 
   private CompletionStage<JsonNode> pools() {

@@ -128,24 +128,24 @@ class FullFileSystemTest {
             + "\",\"allocation\":\"sparse\"}",
         0, "sparse", 64 * 1024);
     System.out.println("FullFileSystemTest: " + fs + " mkfs on a full file system: " + reply);
-    // The daemon passes the tool's own words on: mke2fs says "No space left on device", mkfs.btrfs
-    // says "Input/output error" (see the report: the code does not say the cause was space).
-    assertRefused(reply, "FORMAT_FAILED", "mkfs." + fs + " failed with exit code");
+    // mke2fs says "No space left on device", mkfs.btrfs only "Input/output error": the daemon
+    // reads the free space after a failed mkfs and answers what the cause was.
+    assertRefused(reply, "INSUFFICIENT_SPACE", "ran out of space");
     assertNothingLeftAndBooksAsBefore(before);
     assertNextCreateWorksOnceSpaceIsFreed("sparse");
   }
 
   /**
-   * Nothing behind volumed's back: the ledger's format-overhead estimate for a 512 MiB xfs is
-   * 17 MiB, but mkfs.xfs zeroes a 64 MiB log, which a 64 MiB tmpfs cannot hold.
+   * Nothing behind volumed's back: mkfs.xfs writes its whole log (at least 64 MiB) even into a
+   * sparse image, which a 64 MiB tmpfs cannot hold; the ledger's estimate knows it and refuses.
    */
   @Test
-  void xfsWhoseLogDoesNotFitTheFileSystemFailsWithNoSpaceAndLeavesNothing() throws Exception {
+  void xfsWhoseLogDoesNotFitTheFileSystemIsRefusedAtAdmissionAndLeavesNothing() throws Exception {
     JsonNode before = books();
     JsonNode reply = daemon.request(
         "{\"id\":\"x\",\"op\":\"create\",\"name\":\"vm/data.img\",\"size\":\"512M\",\"fs\":\"xfs\"}");
     System.out.println("FullFileSystemTest: 512M xfs on a 64M tmpfs: " + reply);
-    assertRefused(reply, "FORMAT_FAILED", "No space left on device");
+    assertRefused(reply, "INSUFFICIENT_SPACE", "formatting");
     assertNothingLeftAndBooksAsBefore(before);
     JsonNode next = daemon.request("{\"op\":\"create\",\"name\":\"vm/small.img\",\"size\":\"16M\",\"fs\":\"ext4\"}");
     ok(next);

@@ -68,6 +68,8 @@ class FuzzTest {
 
     try (TestDaemon daemon = TestDaemon.start(home, String.join("\n",
         "volumed.socket.max-line-bytes = " + MAX_LINE,
+        // Lines are pipelined in chunks of 200: let them all be in flight rather than OVERLOADED.
+        "volumed.socket.max-in-flight-per-connection = 256",
         "volumed.pools.default.capacity = \"256M\"",
         "volumed.pools.default.max-overcommit-ratio = 1.0",
         "volumed.format.timeout = 30s"))) {

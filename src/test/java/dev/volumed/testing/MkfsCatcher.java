@@ -66,14 +66,37 @@ public final class MkfsCatcher implements AutoCloseable {
           if (cmdline.contains("mkfs") && cmdline.contains(pool.toString())) {
             long pid = Long.parseLong(proc.getFileName().toString());
             signal("-STOP", pid);
-            stopped = pid;
-            return;
+            // Caught while exiting (a zombie) it would not hold anything up: look for the next one.
+            if (isStopped(pid)) {
+              stopped = pid;
+              return;
+            }
           }
         }
       } catch (IOException | InterruptedException e) {
         return;
       }
     }
+  }
+
+  /** True when the process is stopped by a signal (state T in /proc/PID/stat). */
+  private static boolean isStopped(long pid) {
+    for (int look = 0; look < 100; look++) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        char state = stat.charAt(stat.lastIndexOf(')') + 2);
+        if (state == 'T' || state == 't') {
+          return true;
+        }
+        if (state == 'Z' || state == 'X') {
+          return false;
+        }
+        Thread.sleep(1); // the signal is delivered asynchronously
+      } catch (IOException | InterruptedException gone) {
+        return false;
+      }
+    }
+    return false;
   }
 
   private static void signal(String signal, long pid) throws IOException, InterruptedException {
