@@ -7,18 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.model.Names;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
+import dev.volumed.protocol.VolumeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,7 +78,7 @@ public final class PoolStore {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          if (ImageFiles.isTempName(file.getFileName().toString()) && Files.deleteIfExists(file)) {
+          if (ImageFiles.isTempName(file.getFileName().toString()) && removeInPool(file)) {
             removed[0]++;
           }
           return FileVisitResult.CONTINUE;
@@ -98,7 +95,7 @@ public final class PoolStore {
     Map<String, Long> result = new HashMap<>();
     for (String name : names) {
       try {
-        result.put(name, ImageFiles.allocatedBytes(root.resolve(name)));
+        result.put(name, ImageFiles.allocatedBytes(root, name));
       } catch (IOException e) {
         log.debug("pool {}: cannot measure {}: {}", poolName, name, e.toString());
       }
@@ -106,41 +103,50 @@ public final class PoolStore {
     return result;
   }
 
-  /** Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder. */
+  /**
+   * Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder, all reached
+   * from the pool's root without following any symlink.
+   */
   public void writeMetadata(Volume volume) throws IOException {
-    Path target = metadataPath(volume.name());
-    Files.createDirectories(target.getParent());
-    Path temp = ImageFiles.tempPathFor(target);
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
+    try {
+      ImageFiles.writeDurably(root, metadataName(volume.name()), bytes);
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    ImageFiles.syncDirectory(target.getParent());
   }
 
   public void deleteMetadata(String name) throws IOException {
-    Path path = metadataPath(name);
-    if (Files.deleteIfExists(path)) {
-      ImageFiles.syncDirectory(path.getParent());
+    try {
+      ImageFiles.deleteDurably(root, metadataName(name));
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 
-  /** Removes the empty folders above an image, up to the pool's root. */
+  /** Removes the empty folders above an image, up to the pool's root (never through a symlink). */
   public void pruneEmptyParents(Path image) {
-    Path dir = image.getParent();
-    while (dir != null && dir.startsWith(root) && !dir.equals(root)) {
-      try {
-        Files.delete(dir);
-      } catch (IOException notEmptyOrGone) {
-        return;
-      }
-      dir = dir.getParent();
+    Path base = root.toAbsolutePath().normalize();
+    Path file = image.toAbsolutePath().normalize();
+    if (file.startsWith(base) && !file.equals(base)) {
+      ImageFiles.pruneEmptyFolders(base, base.relativize(file).toString());
+    }
+  }
+
+  private static String metadataName(String name) {
+    return META_DIR + "/" + name + META_SUFFIX;
+  }
+
+  /**
+   * Unlinks a file found by a scan of the pool, reaching it again from the root without following any
+   * symlink: a folder swapped for a link after the scan saw it cannot redirect the unlink.
+   */
+  private boolean removeInPool(Path file) {
+    try {
+      return ImageFiles.deleteDurably(root, root.relativize(file).toString());
+    } catch (VolumeException e) {
+      log.warn("pool {}: cannot remove {}: {}", poolName, file, e.getMessage());
+      return false;
     }
   }
 
@@ -167,7 +173,7 @@ public final class PoolStore {
         String fileName = file.getFileName().toString();
         if (ImageFiles.isTempName(fileName)) {
           log.info("pool {}: removing {} left by interrupted work", poolName, file);
-          Files.deleteIfExists(file);
+          removeInPool(file);
           return FileVisitResult.CONTINUE;
         }
         String name = root.relativize(file).toString();
@@ -248,7 +254,7 @@ public final class PoolStore {
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String fileName = file.getFileName().toString();
         if (ImageFiles.isTempName(fileName)) {
-          Files.deleteIfExists(file);
+          removeInPool(file);
           return FileVisitResult.CONTINUE;
         }
         String relative = metaRoot.relativize(file).toString();
@@ -256,7 +262,7 @@ public final class PoolStore {
             || !Files.isRegularFile(root.resolve(relative.substring(0, relative.length() - META_SUFFIX.length())),
                 LinkOption.NOFOLLOW_LINKS)) {
           log.info("pool {}: removing metadata {} whose image is gone", poolName, file);
-          Files.deleteIfExists(file);
+          removeInPool(file);
         }
         return FileVisitResult.CONTINUE;
       }

@@ -63,7 +63,7 @@ public final class MkfsCatcher implements AutoCloseable {
           } catch (IOException gone) {
             continue;
           }
-          if (cmdline.contains("mkfs") && cmdline.contains(pool.toString())) {
+          if (cmdline.contains("mkfs") && worksUnder(cmdline, pool)) {
             long pid = Long.parseLong(proc.getFileName().toString());
             signal("-STOP", pid);
             stopped = pid;
@@ -74,6 +74,28 @@ public final class MkfsCatcher implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * True when a process's command line names a file under pool: directly, or through a descriptor
+   * path {@code /proc/<pid>/fd/<n>} (how volumed hands an open image to mkfs) that points there.
+   */
+  public static boolean worksUnder(String cmdline, Path pool) {
+    for (String arg : cmdline.split("\0")) {
+      if (arg.contains(pool.toString())) {
+        return true;
+      }
+      if (arg.matches("/proc/\\d+/fd/\\d+")) {
+        try {
+          if (Files.readSymbolicLink(Path.of(arg)).toString().startsWith(pool.toString())) {
+            return true;
+          }
+        } catch (IOException | UnsupportedOperationException gone) {
+          // closed meanwhile
+        }
+      }
+    }
+    return false;
   }
 
   private static void signal(String signal, long pid) throws IOException, InterruptedException {
