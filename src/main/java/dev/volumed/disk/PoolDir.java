@@ -64,10 +64,21 @@ public final class PoolDir implements AutoCloseable {
    */
   public static PoolDir walk(Path root, String name, boolean createParents) throws VolumeException {
     String[] segments = ImageFiles.checkedSegments(name);
+    return walk(root, segments, segments.length - 1, name, createParents);
+  }
+
+  /** Like {@link #walk}, to the folder named by every segment of name (made as needed when create). */
+  public static PoolDir walkToFolder(Path root, String name, boolean create) throws VolumeException {
+    String[] segments = ImageFiles.checkedSegments(name);
+    return walk(root, segments, segments.length, name, create);
+  }
+
+  private static PoolDir walk(Path root, String[] segments, int depth, String name, boolean create)
+      throws VolumeException {
     PoolDir current = open(root);
     try {
-      for (int i = 0; i < segments.length - 1; i++) {
-        PoolDir next = current.child(segments[i], createParents, name);
+      for (int i = 0; i < depth; i++) {
+        PoolDir next = current.child(segments[i], create, name);
         current.close();
         current = next;
       }
@@ -111,6 +122,9 @@ public final class PoolDir implements AutoCloseable {
       // A real descriptor (not O_PATH) so that fchmod works; it serves as a dirfd all the same.
       folder = LibC.INSTANCE.openat(fd(), segment, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
     } catch (LastErrorException e) {
+      if (e.getErrorCode() == LibC.ENOENT) {
+        return Optional.empty(); // pruned by a failed volume right after mkdirat: try again
+      }
       throw componentError(e.getErrorCode(), segment, name, false); // swapped right after mkdirat
     }
     PoolDir made = new PoolDir(folder, pathOf(segment));

@@ -59,7 +59,7 @@ public final class PoolStore {
   public List<Volume> load() {
     try {
       Files.createDirectories(root);
-      Files.createDirectories(root.resolve(META_DIR));
+      PoolDir.walkToFolder(root, META_DIR, true).close(); // never through a symlink under the root
       List<Volume> volumes = new ArrayList<>();
       for (Path image : scanImages()) {
         volumes.add(loadOne(image));
@@ -68,6 +68,8 @@ public final class PoolStore {
       return volumes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (VolumeException e) {
+      throw new UncheckedIOException(new IOException(e.getMessage(), e));
     }
   }
 
