@@ -3,38 +3,33 @@ package dev.volumed.disk;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.PointerByReference;
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.VolumeException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Blocking file operations on images. Every method blocks; callers run them on a blocking dispatcher. */
+/**
+ * Blocking file operations on images. Names under a pool are always reached through {@link PoolDir}
+ * (one component at a time, never following a symlink) and files through the descriptor that made them
+ * ({@link OpenImage}), so nothing is checked by name and then used by name. Every method blocks;
+ * callers run them on a blocking dispatcher.
+ */
 public final class ImageFiles {
   private static final Logger log = LoggerFactory.getLogger(ImageFiles.class);
 
   private static final String TEMP_MARKER = ".volumed-tmp-";
-  private static final Set<PosixFilePermission> FOLDER_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
   private static final int ZERO_BLOCK_BYTES = 4 << 20;
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -43,29 +38,26 @@ public final class ImageFiles {
   // ---- names ------------------------------------------------------------------------------
 
   /**
-   * Resolves a (pre-validated) relative name like "vm1/var.img" under poolRoot without following any
-   * symlink: each existing component under the pool is checked with NOFOLLOW_LINKS, and a symlink
-   * anywhere is PERMISSION_DENIED. When createParents, missing parent folders are created (mode 0755).
-   * The pool root itself is the operator's choice and is not checked.
+   * Checks a (pre-validated) relative name like "vm1/var.img" under poolRoot the way every operation
+   * reaches it: one component at a time from the pool root's descriptor, never following a symlink
+   * (see {@link PoolDir#walk}). A symlink anywhere, the final name included, is PERMISSION_DENIED; when
+   * createParents, missing parent folders are created (mode 0755). The pool root itself is the
+   * operator's choice and is not checked. The returned path is for display: operations that write do
+   * not use it, they walk again and keep the folder's descriptor.
    */
   public static Path resolve(Path poolRoot, String name, boolean createParents) throws VolumeException {
-    Path root = poolRoot.toAbsolutePath().normalize();
-    String[] segments = checkedSegments(name);
-    Path current = root;
-    for (int i = 0; i < segments.length; i++) {
-      current = current.resolve(segments[i]);
-      boolean last = i == segments.length - 1;
-      if (!checkComponent(current, name, last) && !last && createParents) {
-        createFolder(current, name);
+    try (PoolDir folder = PoolDir.walk(poolRoot, name, createParents)) {
+      folder.refuseSymlink(leafOf(name), name);
+      return folder.pathOf(leafOf(name));
+    } catch (VolumeException e) {
+      if (e.code() != ErrorCode.NOT_FOUND || createParents) {
+        throw e;
       }
+      return poolRoot.toAbsolutePath().normalize().resolve(name);
     }
-    if (!current.startsWith(root) || current.equals(root)) {
-      throw new VolumeException(ErrorCode.INVALID_NAME, "The name '" + name + "' does not stay inside the pool.");
-    }
-    return current;
   }
 
-  private static String[] checkedSegments(String name) throws VolumeException {
+  static String[] checkedSegments(String name) throws VolumeException {
     if (name == null || name.isEmpty() || name.startsWith("/") || name.contains("\0")) {
       throw invalidName(name);
     }
@@ -78,52 +70,26 @@ public final class ImageFiles {
     return segments;
   }
 
+  /** The last segment of a relative name: "var.img" of "vm1/var.img". */
+  static String leafOf(String name) {
+    return name.substring(name.lastIndexOf('/') + 1);
+  }
+
   private static VolumeException invalidName(String name) {
     return new VolumeException(ErrorCode.INVALID_NAME, "The name '" + name + "' is not a relative path inside the pool: "
         + "use 1 to 4 segments like 'vm1/var.img', without '.', '..', empty segments or a leading '/'.");
   }
 
-  /** Checks one existing component; returns false when it does not exist. */
-  private static boolean checkComponent(Path p, String name, boolean last) throws VolumeException {
-    BasicFileAttributes attrs;
-    try {
-      attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return false;
-    } catch (IOException e) {
-      throw ioError("Cannot inspect " + p, e);
-    }
-    if (attrs.isSymbolicLink()) {
-      throw new VolumeException(ErrorCode.PERMISSION_DENIED, "'" + p + "' (in the name '" + name
-          + "') is a symbolic link; volumed never follows links inside a pool. Replace it with a real "
-          + (last ? "file" : "folder") + " or choose another name.");
-    }
-    if (!last && !attrs.isDirectory()) {
-      throw new VolumeException(ErrorCode.INVALID_NAME, "'" + p + "' (in the name '" + name
-          + "') exists and is not a folder, so it cannot hold the volume; choose another name.");
-    }
-    return true;
-  }
-
-  private static void createFolder(Path p, String name) throws VolumeException {
-    try {
-      Files.createDirectory(p);
-      // Set the mode explicitly: createDirectory's attribute would be subject to the umask.
-      Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setPermissions(FOLDER_MODE);
-      syncDirectory(p.getParent());
-    } catch (FileAlreadyExistsException e) {
-      checkComponent(p, name, false); // made concurrently: fine if it is a real folder
-    } catch (IOException e) {
-      throw ioError("Cannot create the folder " + p, e);
-    }
-  }
-
   /** Temporary name in the same folder, hidden so it is never a valid volume name. */
   public static Path tempPathFor(Path finalPath) {
+    return finalPath.resolveSibling(tempNameFor(finalPath.getFileName().toString()));
+  }
+
+  /** ".var.img.volumed-tmp-<16 hex digits>" for "var.img". */
+  static String tempNameFor(String leaf) {
     byte[] suffix = new byte[8];
     RANDOM.nextBytes(suffix);
-    String name = "." + finalPath.getFileName() + TEMP_MARKER + HexFormat.of().formatHex(suffix);
-    return finalPath.resolveSibling(name);
+    return "." + leaf + TEMP_MARKER + HexFormat.of().formatHex(suffix);
   }
 
   /** True for names made by {@link #tempPathFor}: leftovers of an interrupted creation. */
@@ -131,53 +97,164 @@ public final class ImageFiles {
     return fileName.startsWith(".") && fileName.contains(TEMP_MARKER);
   }
 
-  // ---- creating -----------------------------------------------------------------------------
+  // ---- files in a pool, by name -------------------------------------------------------------
+
+  /** Removes the folders of name (not its last segment) that are empty, deepest first, up to the pool root. */
+  public static void pruneEmptyFolders(Path poolRoot, String name) {
+    String[] segments;
+    try {
+      segments = checkedSegments(name);
+    } catch (VolumeException e) {
+      return;
+    }
+    List<PoolDir> chain = new ArrayList<>(); // chain.get(i) holds the folder segments[i]
+    try {
+      chain.add(PoolDir.open(poolRoot));
+      for (int i = 0; i < segments.length - 2; i++) {
+        chain.add(chain.get(i).child(segments[i], false, name));
+      }
+      for (int i = segments.length - 2; i >= 0; i--) {
+        if (!chain.get(i).removeEmptyFolder(segments[i])) {
+          break;
+        }
+      }
+    } catch (VolumeException | RuntimeException e) {
+      log.debug("Not pruning the folders of {}: {}", name, e.getMessage());
+    } finally {
+      chain.forEach(PoolDir::close);
+    }
+  }
 
   /**
-   * Creates a new file at path (exists => ALREADY_EXISTS; a symlink there is never followed), sets
-   * FS_NOCOW_FL while it is still empty (failure is only logged), sets exactly the given permission bits
-   * (not subject to the umask), then sizes it as the allocation says. On any failure the file is removed.
+   * Writes a small file durably at name under the pool (folders made as needed): a temporary file,
+   * fsync, rename over name, fsync the folder. Never follows a symlink.
    */
-  public static void allocate(Path path, long size, Allocation allocation, Set<PosixFilePermission> mode)
-      throws VolumeException {
-    if (size <= 0) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "The size must be a positive number of bytes, not " + size + ".");
-    }
-    int fd = createExclusive(path);
-    boolean done = false;
-    try {
-      setNoCow(fd, path);
-      fchmod(fd, path, mode);
-      switch (allocation) {
-        case SPARSE -> truncate(fd, path, size);
-        case FALLOCATE -> fallocate(fd, path, size);
-        case FULL -> writeZeros(fd, path, size);
+  public static void writeDurably(Path poolRoot, String name, byte[] bytes) throws VolumeException {
+    String leaf = leafOf(name);
+    try (PoolDir folder = PoolDir.walk(poolRoot, name, true)) {
+      String temp = tempNameFor(leaf);
+      try (OpenImage file = folder.createFile(temp)) {
+        file.write(bytes);
+        file.sync();
+        folder.renameReplacing(temp, leaf);
+      } catch (VolumeException | RuntimeException e) {
+        folder.unlinkQuietly(temp);
+        throw e;
       }
-      done = true;
-    } finally {
-      closeQuietly(fd);
-      if (!done) {
-        removeQuietly(path);
-      }
+      folder.sync();
     }
   }
 
-  private static int createExclusive(Path path) throws VolumeException {
-    int flags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC;
-    try {
-      return LibC.INSTANCE.open(path.toString(), flags, 0600);
-    } catch (LastErrorException e) {
-      int errno = e.getErrorCode();
-      if (errno == LibC.EEXIST) {
-        throw new VolumeException(ErrorCode.ALREADY_EXISTS, "Something already exists at " + path
-            + "; delete it first or choose another name.");
+  /** Unlinks name under the pool (the entry itself, never a link's target) and fsyncs its folder; false when absent. */
+  public static boolean deleteDurably(Path poolRoot, String name) throws VolumeException {
+    try (PoolDir folder = PoolDir.walk(poolRoot, name, false)) {
+      if (!folder.unlink(leafOf(name))) {
+        return false;
       }
-      throw errnoError(errno, "Cannot create " + path);
+      folder.sync();
+      return true;
+    } catch (VolumeException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        return false;
+      }
+      throw e;
     }
   }
+
+  /** Best-effort removal of name under the pool, for leftovers and rollback; never throws. */
+  public static void removeQuietly(Path poolRoot, String name) {
+    try {
+      deleteDurably(poolRoot, name);
+    } catch (VolumeException | RuntimeException e) {
+      log.debug("Could not remove {} in {}: {}", name, poolRoot, e.getMessage());
+    }
+  }
+
+  /** st_blocks * 512 of name under the pool, reached without following any symlink. */
+  public static long allocatedBytes(Path poolRoot, String name) throws IOException {
+    try (PoolDir folder = PoolDir.walk(poolRoot, name, false)) {
+      Optional<PoolDir.Entry> entry = folder.entry(leafOf(name));
+      if (entry.isEmpty()) {
+        throw new NoSuchFileException(folder.pathOf(leafOf(name)).toString());
+      }
+      return entry.get().blocks() * 512;
+    } catch (VolumeException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        throw new NoSuchFileException(poolRoot.resolve(name).toString());
+      }
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * st_blocks * 512: the bytes really on disk. Does not follow a symlink at the last component; the
+   * folders above are resolved by path, so this is for measuring only (it reads, never writes).
+   */
+  public static long allocatedBytes(Path file) throws IOException {
+    try {
+      return PoolDir.statx(LibC.AT_FDCWD, file.toString(), LibC.AT_SYMLINK_NOFOLLOW).blocks() * 512;
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LibC.ENOENT) {
+        throw new NoSuchFileException(file.toString());
+      }
+      throw new IOException("statx " + file + ": " + LibC.describe(e.getErrorCode()), e);
+    }
+  }
+
+  // ---- single files by path (the folder is trusted like a pool root; for tools and tests) -----
+
+  /**
+   * Creates a new image at path and sizes it (see {@link PoolDir#createImage}); the folder holding it
+   * is opened by path, the file itself is never reached through a symlink.
+   */
+  static void allocate(Path path, long size, Allocation allocation, Set<PosixFilePermission> mode)
+      throws VolumeException {
+    try (PoolDir folder = PoolDir.open(path.toAbsolutePath().getParent());
+         OpenImage image = folder.createImage(path.getFileName().toString(), size, allocation, mode)) {
+      image.sync();
+    }
+  }
+
+  /** chown/chgrp without following a symlink; owner/group are a name or a numeric id, or null to leave as is. */
+  static void setOwnership(Path file, String owner, String group) throws VolumeException {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw errnoError(e.getErrorCode(), "Cannot open " + file);
+    }
+    try {
+      fchown(fd, file, owner, group);
+    } finally {
+      PoolDir.Descriptor.closeQuietly(fd);
+    }
+  }
+
+  /** Renames temp to finalPath in their (common) folder without replacing anything, then fsyncs the folder. */
+  static void publish(Path temp, Path finalPath) throws VolumeException {
+    if (!temp.toAbsolutePath().getParent().equals(finalPath.toAbsolutePath().getParent())) {
+      throw new IllegalArgumentException(temp + " and " + finalPath + " are not in the same folder");
+    }
+    try (PoolDir folder = PoolDir.open(finalPath.toAbsolutePath().getParent())) {
+      folder.renameNoReplace(temp.getFileName().toString(), finalPath.getFileName().toString());
+      folder.sync();
+    }
+  }
+
+  /** Unlinks file (never following a symlink) and fsyncs its folder; missing => NOT_FOUND. */
+  static void deleteDurably(Path file) throws VolumeException {
+    try (PoolDir folder = PoolDir.open(file.toAbsolutePath().getParent())) {
+      if (!folder.unlink(file.getFileName().toString())) {
+        throw new VolumeException(ErrorCode.NOT_FOUND, "There is no image at " + file + ".");
+      }
+      folder.sync();
+    }
+  }
+
+  // ---- steps on an open file ----------------------------------------------------------------
 
   /** chattr +C on the empty file, so a CoW host (btrfs) does not fragment VM writes. */
-  private static void setNoCow(int fd, Path path) {
+  static void setNoCow(int fd, Path path) {
     try {
       IntByReference flags = new IntByReference();
       LibC.INSTANCE.ioctl(fd, LibC.FS_IOC_GETFLAGS, flags);
@@ -197,7 +274,7 @@ public final class ImageFiles {
     }
   }
 
-  private static void fchmod(int fd, Path path, Set<PosixFilePermission> mode) throws VolumeException {
+  static void fchmod(int fd, Path path, Set<PosixFilePermission> mode) throws VolumeException {
     try {
       LibC.INSTANCE.fchmod(fd, modeBits(mode));
     } catch (LastErrorException e) {
@@ -213,7 +290,7 @@ public final class ImageFiles {
     return bits;
   }
 
-  private static void truncate(int fd, Path path, long size) throws VolumeException {
+  static void truncate(int fd, Path path, long size) throws VolumeException {
     try {
       LibC.INSTANCE.ftruncate(fd, size);
     } catch (LastErrorException e) {
@@ -221,7 +298,7 @@ public final class ImageFiles {
     }
   }
 
-  private static void fallocate(int fd, Path path, long size) throws VolumeException {
+  static void fallocate(int fd, Path path, long size) throws VolumeException {
     try {
       LibC.INSTANCE.fallocate(fd, 0, 0, size);
     } catch (LastErrorException e) {
@@ -234,7 +311,7 @@ public final class ImageFiles {
     }
   }
 
-  private static void writeZeros(int fd, Path path, long size) throws VolumeException {
+  static void writeZeros(int fd, Path path, long size) throws VolumeException {
     Memory zeros = new Memory(Math.min(ZERO_BLOCK_BYTES, size));
     zeros.clear();
     long written = 0;
@@ -253,155 +330,68 @@ public final class ImageFiles {
 
   // ---- ownership ----------------------------------------------------------------------------
 
-  /** chown/chgrp without following a symlink; owner/group are a name or a numeric id, or null to leave as is. */
-  public static void setOwnership(Path file, String owner, String group) throws VolumeException {
+  /** fchown through the descriptor; owner/group are a name or a numeric id, or null to leave as is. */
+  static void fchown(int fd, Path path, String owner, String group) throws VolumeException {
     if (owner == null && group == null) {
       return;
     }
-    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+    int uid = owner == null ? -1 : idOf(owner, true);
+    int gid = group == null ? -1 : idOf(group, false);
     try {
-      if (owner != null) {
-        view.setOwner(lookupUser(lookup, owner));
-      }
-      if (group != null) {
-        view.setGroup(lookupGroup(lookup, group));
-      }
-    } catch (IOException e) {
-      throw ioError("Cannot change the owner of " + file, e);
+      LibC.INSTANCE.fchown(fd, uid, gid);
+    } catch (LastErrorException e) {
+      throw errnoError(e.getErrorCode(), "Cannot change the owner of " + path);
     }
   }
 
-  private static UserPrincipal lookupUser(UserPrincipalLookupService lookup, String owner) throws VolumeException, IOException {
-    try {
-      return lookup.lookupPrincipalByName(checkedId(owner, "owner")); // numeric ids are accepted as they are
-    } catch (UserPrincipalNotFoundException e) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "Unknown owner '" + owner
-          + "': give a user name that exists on this host or a numeric uid.");
-    }
-  }
-
-  private static GroupPrincipal lookupGroup(UserPrincipalLookupService lookup, String group) throws VolumeException, IOException {
-    try {
-      return lookup.lookupPrincipalByGroupName(checkedId(group, "group"));
-    } catch (UserPrincipalNotFoundException e) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "Unknown group '" + group
-          + "': give a group name that exists on this host or a numeric gid.");
-    }
-  }
-
-  private static String checkedId(String id, String what) throws VolumeException {
+  /** A user (or group) name as the host knows it, else a number taken as it is; else BAD_REQUEST. */
+  private static int idOf(String id, boolean user) throws VolumeException {
+    String what = user ? "owner" : "group";
     if (id.isEmpty() || id.startsWith("-")) {
       throw new VolumeException(ErrorCode.BAD_REQUEST, "The " + what + " '" + id
           + "' is not valid: give a name that exists on this host or a non-negative number.");
     }
-    return id;
-  }
-
-  // ---- publishing and deleting --------------------------------------------------------------
-
-  /** fsync the file, rename it to finalPath without replacing anything (ALREADY_EXISTS), then fsync the folder. */
-  public static void publish(Path temp, Path finalPath) throws VolumeException {
-    try {
-      sync(temp);
-      renameNoReplace(temp, finalPath);
-      syncDirectory(finalPath.getParent());
-      if (!temp.getParent().equals(finalPath.getParent())) {
-        syncDirectory(temp.getParent());
-      }
-    } catch (IOException e) {
-      throw ioError("Cannot publish " + temp + " as " + finalPath, e);
+    OptionalInt known = lookupId(id, user);
+    if (known.isPresent()) {
+      return known.getAsInt();
     }
-  }
-
-  /** fsync a file's data and metadata (cheap when nothing is dirty). */
-  public static void sync(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      ch.force(true);
+    if (id.chars().allMatch(c -> c >= '0' && c <= '9') && id.length() <= 10 && Long.parseLong(id) < 0xffffffffL) {
+      return (int) Long.parseLong(id);
     }
+    throw new VolumeException(ErrorCode.BAD_REQUEST, user
+        ? "Unknown owner '" + id + "': give a user name that exists on this host or a numeric uid."
+        : "Unknown group '" + id + "': give a group name that exists on this host or a numeric gid.");
   }
 
-  private static void renameNoReplace(Path temp, Path finalPath) throws VolumeException, IOException {
-    if (LibC.SYS_RENAMEAT2 != 0) {
-      try {
-        LibC.INSTANCE.syscall(LibC.SYS_RENAMEAT2, LibC.AT_FDCWD, temp.toString(), LibC.AT_FDCWD,
-            finalPath.toString(), LibC.RENAME_NOREPLACE);
-        return;
-      } catch (LastErrorException e) {
-        int errno = e.getErrorCode();
-        if (errno == LibC.EEXIST) {
-          throw alreadyExists(finalPath);
+  /** getpwnam_r / getgrnam_r (thread-safe): the numeric id of a name, empty when the host has none. */
+  private static OptionalInt lookupId(String name, boolean user) throws VolumeException {
+    long bufSize = 16 << 10;
+    while (true) {
+      try (Memory entry = new Memory(user ? LibC.PASSWD_STRUCT_SIZE : LibC.GROUP_STRUCT_SIZE);
+           Memory buf = new Memory(bufSize)) {
+        PointerByReference result = new PointerByReference();
+        int rc = user
+            ? LibC.INSTANCE.getpwnam_r(name, entry, buf, bufSize, result)
+            : LibC.INSTANCE.getgrnam_r(name, entry, buf, bufSize, result);
+        if (rc == LibC.ERANGE && bufSize < (4 << 20)) {
+          bufSize *= 4;
+          continue;
         }
-        // ENOSYS: old kernel; EINVAL: the file system cannot do RENAME_NOREPLACE. Anything else is real.
-        if (errno != LibC.ENOSYS && errno != LibC.EINVAL) {
-          throw errnoError(errno, "Cannot rename " + temp + " to " + finalPath);
+        if (rc != 0) {
+          throw new VolumeException(ErrorCode.IO_ERROR, "Cannot look up the " + (user ? "user" : "group")
+              + " '" + name + "': " + LibC.describe(rc) + ".");
         }
-        log.debug("renameat2 unavailable ({}), falling back to check and move", LibC.describe(errno));
+        if (result.getValue() == null) {
+          return OptionalInt.empty();
+        }
+        return OptionalInt.of(entry.getInt(user ? LibC.PASSWD_UID_OFFSET : LibC.GROUP_GID_OFFSET));
       }
-    }
-    // Fallback: check, then atomic rename. Only volumed writes into a pool and the ledger serialises
-    // names, so the window between the two is not reachable by another volumed request.
-    if (Files.exists(finalPath, LinkOption.NOFOLLOW_LINKS)) {
-      throw alreadyExists(finalPath);
-    }
-    Files.move(temp, finalPath, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static VolumeException alreadyExists(Path finalPath) {
-    return new VolumeException(ErrorCode.ALREADY_EXISTS, "Something already exists at " + finalPath
-        + " and was left as it is; delete it first or choose another name.");
-  }
-
-  /** unlink (never following a symlink) and fsync the folder; missing => NOT_FOUND. */
-  public static void deleteDurably(Path file) throws VolumeException {
-    try {
-      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (attrs.isDirectory()) {
-        throw new VolumeException(ErrorCode.INVALID_NAME, file + " is a folder, not an image; nothing was deleted.");
-      }
-      Files.delete(file); // unlink(2): removes a symlink itself, never its target
-      syncDirectory(file.getParent());
-    } catch (NoSuchFileException e) {
-      throw new VolumeException(ErrorCode.NOT_FOUND, "There is no image at " + file + ".");
-    } catch (IOException e) {
-      throw ioError("Cannot delete " + file, e);
-    }
-  }
-
-  /** Silent best-effort removal used for rollback (no exception). */
-  public static void removeQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException | RuntimeException e) {
-      log.debug("Could not remove {}: {}", file, e.toString());
-    }
-  }
-
-  /** fsync a folder, so a rename or unlink in it survives a crash. */
-  public static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
-  }
-
-  /** st_blocks * 512: the bytes really on disk. Does not follow a symlink. */
-  public static long allocatedBytes(Path file) throws IOException {
-    // statx has the same struct layout on every architecture, unlike struct stat.
-    try (Memory buf = new Memory(LibC.STATX_STRUCT_SIZE)) {
-      buf.clear();
-      LibC.INSTANCE.statx(LibC.AT_FDCWD, file.toString(), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BLOCKS, buf);
-      return buf.getLong(LibC.STATX_BLOCKS_OFFSET) * 512;
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() == LibC.ENOENT) {
-        throw new NoSuchFileException(file.toString());
-      }
-      throw new IOException("statx " + file + ": " + LibC.describe(e.getErrorCode()), e);
     }
   }
 
   // ---- errors -------------------------------------------------------------------------------
 
-  private static VolumeException spaceOrIo(int errno, String what) {
+  static VolumeException spaceOrIo(int errno, String what) {
     if (errno == LibC.ENOSPC || errno == LibC.EDQUOT) {
       return new VolumeException(ErrorCode.INSUFFICIENT_SPACE, what + ": " + LibC.describe(errno)
           + ". Free space in the pool, choose a smaller size, or use allocation \"sparse\".");
@@ -409,7 +399,7 @@ public final class ImageFiles {
     return errnoError(errno, what);
   }
 
-  private static VolumeException errnoError(int errno, String what) {
+  static VolumeException errnoError(int errno, String what) {
     if (errno == LibC.EACCES || errno == LibC.EPERM) {
       return new VolumeException(ErrorCode.PERMISSION_DENIED, what + ": " + LibC.describe(errno) + ".");
     }
@@ -420,17 +410,5 @@ public final class ImageFiles {
       return new VolumeException(ErrorCode.BAD_REQUEST, what + ": larger than the pool's file system allows for one file.");
     }
     return new VolumeException(ErrorCode.IO_ERROR, what + ": " + LibC.describe(errno) + ".");
-  }
-
-  private static VolumeException ioError(String what, IOException e) {
-    return new VolumeException(ErrorCode.IO_ERROR, what + ": " + e.getMessage(), e);
-  }
-
-  private static void closeQuietly(int fd) {
-    try {
-      LibC.INSTANCE.close(fd);
-    } catch (LastErrorException e) {
-      log.debug("close({}) failed: {}", fd, LibC.describe(e.getErrorCode()));
-    }
   }
 }

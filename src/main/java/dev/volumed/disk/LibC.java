@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.PointerByReference;
 
 /**
  * The few libc calls Java's NIO does not offer. 64-bit Linux only (x86_64, aarch64): {@code off_t},
@@ -17,15 +18,32 @@ interface LibC extends Library {
   // open(2) flags. O_NOFOLLOW and O_DIRECTORY differ between x86_64 and aarch64.
   int O_RDONLY = 0;
   int O_WRONLY = 1;
+  int O_RDWR = 2;
   int O_CREAT = 0100;
   int O_EXCL = 0200;
   int O_CLOEXEC = 02000000;
   int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
+  int O_DIRECTORY = Platform.isARM() ? 040000 : 0200000;
+  /** A descriptor that only names a file or folder (usable as dirfd and for fstat), not for I/O. */
+  int O_PATH = 010000000;
 
   int AT_FDCWD = -100;
   int AT_SYMLINK_NOFOLLOW = 0x100;
+  int AT_REMOVEDIR = 0x200;
+  int AT_EMPTY_PATH = 0x1000;
   int RENAME_NOREPLACE = 1;
+  int RENAME_EXCHANGE = 2;
+  int STATX_TYPE = 0x1;
+  int STATX_NLINK = 0x4;
+  int STATX_INO = 0x100;
   int STATX_BLOCKS = 0x400;
+  /** Offsets in struct statx (the same on every architecture): stx_mode (u16), stx_ino, stx_dev_major/minor. */
+  int STATX_NLINK_OFFSET = 16;
+  int STATX_MODE_OFFSET = 28;
+  int STATX_INO_OFFSET = 32;
+  int S_IFMT = 0170000;
+  int S_IFDIR = 0040000;
+  int S_IFLNK = 0120000;
   /** Offset of stx_blocks in struct statx, the same on every architecture. */
   int STATX_BLOCKS_OFFSET = 48;
   int STATX_STRUCT_SIZE = 256;
@@ -41,20 +59,38 @@ interface LibC extends Library {
   // errno values (the same on x86_64 and aarch64).
   int EPERM = 1;
   int ENOENT = 2;
+  int EBADF = 9;
   int EACCES = 13;
   int EEXIST = 17;
+  int EXDEV = 18;
+  int ENOTDIR = 20;
+  int EISDIR = 21;
   int EINVAL = 22;
   int ENOTTY = 25;
   int EFBIG = 27;
   int ENOSPC = 28;
+  int ERANGE = 34;
   int ENOSYS = 38;
+  int ENOTEMPTY = 39;
   int ELOOP = 40;
   int EOPNOTSUPP = 95;
   int EDQUOT = 122;
 
   int open(String path, int flags, int mode) throws LastErrorException;
 
+  int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
+
+  int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+
+  int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+
+  int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+
+  int renameat(int olddirfd, String oldpath, int newdirfd, String newpath) throws LastErrorException;
+
   int close(int fd) throws LastErrorException;
+
+  int fchown(int fd, int owner, int group) throws LastErrorException;
 
   int fchmod(int fd, int mode) throws LastErrorException;
 
@@ -71,6 +107,17 @@ interface LibC extends Library {
   int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
 
   long syscall(long number, Object... args) throws LastErrorException;
+
+  /** Returns an error number (0: done; result null: no such user); errno is not used. */
+  int getpwnam_r(String name, Pointer pwd, Pointer buf, long buflen, PointerByReference result);
+
+  int getgrnam_r(String name, Pointer grp, Pointer buf, long buflen, PointerByReference result);
+
+  /** struct passwd: pw_name, pw_passwd (pointers), then pw_uid, pw_gid; struct group: gr_name, gr_passwd, gr_gid. */
+  int PASSWD_UID_OFFSET = 16;
+  int GROUP_GID_OFFSET = 16;
+  int PASSWD_STRUCT_SIZE = 48;
+  int GROUP_STRUCT_SIZE = 32;
 
   String strerror(int errnum);
 

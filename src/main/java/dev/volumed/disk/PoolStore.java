@@ -7,18 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.model.Names;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
+import dev.volumed.protocol.VolumeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,7 +60,7 @@ public final class PoolStore {
   public List<Volume> load() {
     try {
       Files.createDirectories(root);
-      Files.createDirectories(root.resolve(META_DIR));
+      PoolDir.walkToFolder(root, META_DIR, true).close(); // never through a symlink under the root
       rollBackUnfinishedBatches();
       List<Volume> volumes = new ArrayList<>();
       for (Path image : scanImages()) {
@@ -73,6 +70,8 @@ public final class PoolStore {
       return volumes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (VolumeException e) {
+      throw new UncheckedIOException(new IOException(e.getMessage(), e));
     }
   }
 
@@ -81,16 +80,24 @@ public final class PoolStore {
    * removed the batch has not happened: a start-up that finds it removes the volumes again.
    */
   public void beginBatch(String batchId, List<String> names) throws IOException {
-    Path note = root.resolve(BATCH_DIR).resolve(batchId + META_SUFFIX);
-    writeDurably(note, JSON.writeValueAsBytes(JSON.valueToTree(names)));
+    try {
+      ImageFiles.writeDurably(root, batchNote(batchId), JSON.writeValueAsBytes(JSON.valueToTree(names)));
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   /** The batch's volumes are all published: removing the note is the batch's commit. */
   public void endBatch(String batchId) throws IOException {
-    Path note = root.resolve(BATCH_DIR).resolve(batchId + META_SUFFIX);
-    if (Files.deleteIfExists(note)) {
-      ImageFiles.syncDirectory(note.getParent());
+    try {
+      ImageFiles.deleteDurably(root, batchNote(batchId));
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
+  }
+
+  private static String batchNote(String batchId) {
+    return BATCH_DIR + "/" + batchId + META_SUFFIX;
   }
 
   /** An atomic batch that was publishing when volumed stopped is undone: none of it is kept. */
@@ -99,26 +106,29 @@ public final class PoolStore {
     if (!Files.isDirectory(batches, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    try (var notes = Files.list(batches)) {
-      for (Path note : notes.toList()) {
-        if (ImageFiles.isTempName(note.getFileName().toString())) {
-          Files.deleteIfExists(note);
-          continue;
-        }
-        int removed = 0;
-        for (JsonNode name : JSON.readTree(Files.readAllBytes(note))) {
-          Path image = root.resolve(name.asText());
-          if (Names.problem(name.asText()) == null && Files.deleteIfExists(image)) {
-            removed++;
-            pruneEmptyParents(image);
+    List<Path> notes;
+    try (var listing = Files.list(batches)) {
+      notes = listing.toList();
+    }
+    try {
+      for (Path note : notes) {
+        String noteName = BATCH_DIR + "/" + note.getFileName();
+        if (!ImageFiles.isTempName(note.getFileName().toString())) {
+          int removed = 0;
+          for (JsonNode name : JSON.readTree(Files.readAllBytes(note))) {
+            if (Names.problem(name.asText()) == null && ImageFiles.deleteDurably(root, name.asText())) {
+              removed++;
+              pruneEmptyParents(root.resolve(name.asText()));
+            }
+            deleteMetadata(name.asText());
           }
-          deleteMetadata(name.asText());
+          log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
+              + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
         }
-        ImageFiles.syncDirectory(root);
-        Files.delete(note);
-        log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
-            + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
+        ImageFiles.deleteDurably(root, noteName);
       }
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 
@@ -129,7 +139,7 @@ public final class PoolStore {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          if (ImageFiles.isTempName(file.getFileName().toString()) && Files.deleteIfExists(file)) {
+          if (ImageFiles.isTempName(file.getFileName().toString()) && removeInPool(file)) {
             removed[0]++;
           }
           return FileVisitResult.CONTINUE;
@@ -146,7 +156,7 @@ public final class PoolStore {
     Map<String, Long> result = new HashMap<>();
     for (String name : names) {
       try {
-        result.put(name, ImageFiles.allocatedBytes(root.resolve(name)));
+        result.put(name, ImageFiles.allocatedBytes(root, name));
       } catch (IOException e) {
         log.debug("pool {}: cannot measure {}: {}", poolName, name, e.toString());
       }
@@ -154,44 +164,50 @@ public final class PoolStore {
     return result;
   }
 
-  /** Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder. */
+  /**
+   * Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder, all reached
+   * from the pool's root without following any symlink.
+   */
   public void writeMetadata(Volume volume) throws IOException {
-    writeDurably(metadataPath(volume.name()), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume)));
-  }
-
-  /** Temporary file, fsync, rename over the target, fsync the folder. */
-  private static void writeDurably(Path target, byte[] bytes) throws IOException {
-    Files.createDirectories(target.getParent());
-    Path temp = ImageFiles.tempPathFor(target);
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
+    try {
+      ImageFiles.writeDurably(root, metadataName(volume.name()), bytes);
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    ImageFiles.syncDirectory(target.getParent());
   }
 
   public void deleteMetadata(String name) throws IOException {
-    Path path = metadataPath(name);
-    if (Files.deleteIfExists(path)) {
-      ImageFiles.syncDirectory(path.getParent());
+    try {
+      ImageFiles.deleteDurably(root, metadataName(name));
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 
-  /** Removes the empty folders above an image, up to the pool's root. */
+  /** Removes the empty folders above an image, up to the pool's root (never through a symlink). */
   public void pruneEmptyParents(Path image) {
-    Path dir = image.getParent();
-    while (dir != null && dir.startsWith(root) && !dir.equals(root)) {
-      try {
-        Files.delete(dir);
-      } catch (IOException notEmptyOrGone) {
-        return;
-      }
-      dir = dir.getParent();
+    Path base = root.toAbsolutePath().normalize();
+    Path file = image.toAbsolutePath().normalize();
+    if (file.startsWith(base) && !file.equals(base)) {
+      ImageFiles.pruneEmptyFolders(base, base.relativize(file).toString());
+    }
+  }
+
+  private static String metadataName(String name) {
+    return META_DIR + "/" + name + META_SUFFIX;
+  }
+
+  /**
+   * Unlinks a file found by a scan of the pool, reaching it again from the root without following any
+   * symlink: a folder swapped for a link after the scan saw it cannot redirect the unlink.
+   */
+  private boolean removeInPool(Path file) {
+    try {
+      return ImageFiles.deleteDurably(root, root.relativize(file).toString());
+    } catch (VolumeException e) {
+      log.warn("pool {}: cannot remove {}: {}", poolName, file, e.getMessage());
+      return false;
     }
   }
 
@@ -218,7 +234,7 @@ public final class PoolStore {
         String fileName = file.getFileName().toString();
         if (ImageFiles.isTempName(fileName)) {
           log.info("pool {}: removing {} left by interrupted work", poolName, file);
-          Files.deleteIfExists(file);
+          removeInPool(file);
           return FileVisitResult.CONTINUE;
         }
         String name = root.relativize(file).toString();
@@ -299,7 +315,7 @@ public final class PoolStore {
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String fileName = file.getFileName().toString();
         if (ImageFiles.isTempName(fileName)) {
-          Files.deleteIfExists(file);
+          removeInPool(file);
           return FileVisitResult.CONTINUE;
         }
         String relative = metaRoot.relativize(file).toString();
@@ -307,7 +323,7 @@ public final class PoolStore {
             || !Files.isRegularFile(root.resolve(relative.substring(0, relative.length() - META_SUFFIX.length())),
                 LinkOption.NOFOLLOW_LINKS)) {
           log.info("pool {}: removing metadata {} whose image is gone", poolName, file);
-          Files.deleteIfExists(file);
+          removeInPool(file);
         }
         return FileVisitResult.CONTINUE;
       }

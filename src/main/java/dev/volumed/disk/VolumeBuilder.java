@@ -8,9 +8,10 @@ import dev.volumed.protocol.VolumeException;
 import dev.volumed.settings.PoolSettings;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,12 @@ public final class VolumeBuilder {
     this.formatter = formatter;
   }
 
-  /** An image built and formatted under its temporary name, not yet published. */
-  public record Prepared(Volume volume, Path temp, Path image) {}
+  /**
+   * An image built and formatted under its temporary name, not yet published. It holds its folder open
+   * (found without following any symlink), so publishing or discarding it works in that very folder;
+   * {@link #publish} and {@link #discard} close it.
+   */
+  public record Prepared(Volume volume, Path temp, Path image, PoolDir folder) {}
 
   /** Builds, formats and publishes one volume. */
   public Volume create(VolumeSpec spec) throws VolumeException {
@@ -44,36 +49,65 @@ public final class VolumeBuilder {
 
   /**
    * Builds and formats the image under a temporary name in its final folder, with its mode and
-   * ownership set. Flushing it is left to {@link #publish}, so that a batch can run its next
-   * mkfs while this image's blocks are written out.
+   * ownership set and its data flushed: publishing it is then a metadata write and a rename. The folder
+   * is reached from the pool's root one component at a time without following a symlink, the image is
+   * created in it with O_EXCL|O_NOFOLLOW, and every later step (sizing, mkfs, ownership, fsync) works on
+   * that open file, so a name swapped for a symlink meanwhile cannot redirect any of it.
    */
   public Prepared prepare(VolumeSpec spec) throws VolumeException {
     formatter.checkAvailable(spec.fs());
-    Path root = store.root();
-    // Refuse symlinks before anything is made.
-    ImageFiles.resolve(root, spec.name(), false);
-    Path image = ImageFiles.resolve(root, spec.name(), true);
-    Path temp = ImageFiles.tempPathFor(image);
+    String name = spec.name();
+    String leaf = ImageFiles.leafOf(name);
+    Path image = store.root().resolve(name);
+    PoolDir folder = PoolDir.walk(store.root(), name, true);
+    String tempName = ImageFiles.tempNameFor(leaf);
+    boolean kept = false;
+    Path device = null;
     try {
-      allocate(spec, image, temp);
-      formatter.format(temp, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
-      ImageFiles.setOwnership(temp, pool.owner().orElse(null), pool.group().orElse(null));
-      Volume volume = new Volume(spec, Instant.now(), ImageFiles.allocatedBytes(temp), Volume.State.READY, false);
-      return new Prepared(volume, temp, image);
-    } catch (VolumeException | IOException | RuntimeException e) {
-      VolumeException failure = outOfSpace(spec, image, namingTheVolume(asVolumeException(spec.name(), e), temp,
-          spec.name()));
-      discard(new Prepared(null, temp, image));
-      throw failure;
+      folder.refuseSymlink(leaf, name);
+      OpenImage created;
+      try {
+        created = folder.createImage(tempName, spec.size(), spec.allocation(), pool.mode());
+      } catch (VolumeException e) {
+        if (!folder.removed()) {
+          throw e;
+        }
+        // A failed volume of the same folder pruned it after our walk: make it again, once.
+        folder.close();
+        folder = PoolDir.walk(store.root(), name, true);
+        folder.refuseSymlink(leaf, name);
+        created = folder.createImage(tempName, spec.size(), spec.allocation(), pool.mode());
+      }
+      try (OpenImage open = created) {
+        device = open.devicePath();
+        formatter.format(device, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
+        open.setOwnership(pool.owner().orElse(null), pool.group().orElse(null));
+        open.sync();
+        Volume volume = new Volume(spec, Instant.now(), open.allocatedBytes(), Volume.State.READY, false);
+        kept = true;
+        return new Prepared(volume, folder.pathOf(tempName), image, folder);
+      }
+    } catch (VolumeException | RuntimeException e) {
+      // Evaluated before the finally block removes the partial image: its blocks still count.
+      throw outOfSpace(spec, image,
+          namingTheVolume(asVolumeException(name, e), Arrays.asList(folder.pathOf(tempName), device), name));
+    } finally {
+      if (!kept) {
+        folder.unlinkQuietly(tempName);
+        folder.close();
+        store.pruneEmptyParents(image);
+      }
     }
   }
 
-  /** fsyncs the image, writes its metadata and renames it to its final name, durably. */
+  /** Writes the metadata and renames the image to its final name in its folder, durably. */
   public void publish(Prepared prepared) throws VolumeException {
     String name = prepared.volume().name();
     try {
       store.writeMetadata(prepared.volume());
-      ImageFiles.publish(prepared.temp(), prepared.image());
+      prepared.folder().renameNoReplace(prepared.temp().getFileName().toString(), ImageFiles.leafOf(name));
+      prepared.folder().sync();
+      prepared.folder().close();
     } catch (VolumeException | IOException | RuntimeException e) {
       deleteMetadataQuietly(name);
       discard(prepared);
@@ -100,24 +134,12 @@ public final class VolumeBuilder {
 
   /** Removes a prepared image that will not be published, and the folders it leaves empty. */
   public void discard(Prepared prepared) {
-    ImageFiles.removeQuietly(prepared.temp());
-    store.pruneEmptyParents(prepared.image());
-  }
-
-  /**
-   * Creates the temporary image. A failed volume of the same folder may prune the folder between
-   * its creation and this call; then the folder is made again, once.
-   */
-  private void allocate(VolumeSpec spec, Path image, Path temp) throws VolumeException {
-    try {
-      ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
-    } catch (VolumeException e) {
-      if (Files.isDirectory(image.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-        throw e;
-      }
-      ImageFiles.resolve(store.root(), spec.name(), true);
-      ImageFiles.allocate(temp, spec.size(), spec.allocation(), pool.mode());
+    PoolDir folder = prepared.folder();
+    if (folder.isOpen()) {
+      folder.unlinkQuietly(prepared.temp().getFileName().toString());
+      folder.close();
     }
+    store.pruneEmptyParents(prepared.image());
   }
 
   /**
@@ -145,12 +167,21 @@ public final class VolumeBuilder {
         + " another pool. " + e.getMessage(), e.details(), e);
   }
 
-  /** Tools' messages name the temporary file; the client knows the volume by its name. */
-  private static VolumeException namingTheVolume(VolumeException e, Path temp, String name) {
-    if (e.getMessage() == null || !e.getMessage().contains(temp.toString())) {
+  /** Tools' messages name the temporary file or its descriptor; the client knows the volume by its name. */
+  private static VolumeException namingTheVolume(VolumeException e, List<Path> internal, String name) {
+    String message = e.getMessage();
+    if (message == null) {
       return e;
     }
-    return new VolumeException(e.code(), e.getMessage().replace(temp.toString(), name), e.details(), e.getCause());
+    for (Path p : internal) {
+      if (p != null) {
+        message = message.replace(p.toString(), name);
+      }
+    }
+    if (message.equals(e.getMessage())) {
+      return e;
+    }
+    return new VolumeException(e.code(), message, e.details(), e.getCause());
   }
 
   private VolumeException asVolumeException(String name, Exception e) {
@@ -161,10 +192,14 @@ public final class VolumeBuilder {
         "creating " + name + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
   }
 
+  /** Unlinks the image (reached without following any symlink), its metadata, and the folders it leaves empty. */
   public void delete(String name) throws VolumeException {
-    Path image = ImageFiles.resolve(store.root(), name, false);
-    try {
-      ImageFiles.deleteDurably(image);
+    try (PoolDir folder = PoolDir.walk(store.root(), name, false)) {
+      if (folder.unlink(ImageFiles.leafOf(name))) {
+        folder.sync();
+      } else {
+        log.warn("pool {}: image {} was already gone; dropping it from the books", pool.name(), name);
+      }
     } catch (VolumeException e) {
       if (e.code() != ErrorCode.NOT_FOUND) {
         throw e;
@@ -176,7 +211,7 @@ public final class VolumeBuilder {
     } catch (IOException e) {
       log.warn("pool {}: image {} deleted but its metadata could not be: {}", pool.name(), name, e.toString());
     }
-    store.pruneEmptyParents(image);
+    store.pruneEmptyParents(store.root().resolve(name));
   }
 
   private void deleteMetadataQuietly(String name) {
@@ -186,6 +221,4 @@ public final class VolumeBuilder {
       log.warn("pool {}: cannot remove metadata of failed volume {}: {}", pool.name(), name, e.toString());
     }
   }
-
-
 }

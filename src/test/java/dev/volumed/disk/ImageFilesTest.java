@@ -218,7 +218,7 @@ class ImageFilesTest {
 
   @Test
   void removeQuietlyIgnoresMissingFiles() {
-    ImageFiles.removeQuietly(pool.resolve("nothing-here"));
+    ImageFiles.removeQuietly(pool, "nothing-here");
   }
 
   // ---- ownership and measuring --------------------------------------------------------------

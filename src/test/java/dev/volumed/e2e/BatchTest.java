@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.LineClient;
+import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.TestDaemon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -222,7 +223,7 @@ class BatchTest {
         try {
           String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
           if (cmdline.startsWith("mkfs") || cmdline.contains("/mkfs.")) {
-            count += cmdline.contains(pool.toString()) ? 1 : 0;
+            count += MkfsCatcher.worksUnder(cmdline, pool) ? 1 : 0;
           }
         } catch (IOException gone) {
           // the process ended while we looked

@@ -63,7 +63,7 @@ public final class MkfsCatcher implements AutoCloseable {
           } catch (IOException gone) {
             continue;
           }
-          if (cmdline.contains("mkfs") && cmdline.contains(pool.toString())) {
+          if (cmdline.contains("mkfs") && worksUnder(cmdline, pool)) {
             long pid = Long.parseLong(proc.getFileName().toString());
             signal("-STOP", pid);
             // Caught while exiting (a zombie) it would not hold anything up: look for the next one.
@@ -94,6 +94,28 @@ public final class MkfsCatcher implements AutoCloseable {
         Thread.sleep(1); // the signal is delivered asynchronously
       } catch (IOException | InterruptedException gone) {
         return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * True when a process's command line names a file under pool: directly, or through a descriptor
+   * path {@code /proc/<pid>/fd/<n>} (how volumed hands an open image to mkfs) that points there.
+   */
+  public static boolean worksUnder(String cmdline, Path pool) {
+    for (String arg : cmdline.split("\0")) {
+      if (arg.contains(pool.toString())) {
+        return true;
+      }
+      if (arg.matches("/proc/\\d+/fd/\\d+")) {
+        try {
+          if (Files.readSymbolicLink(Path.of(arg)).toString().startsWith(pool.toString())) {
+            return true;
+          }
+        } catch (IOException | UnsupportedOperationException gone) {
+          // closed meanwhile
+        }
       }
     }
     return false;
