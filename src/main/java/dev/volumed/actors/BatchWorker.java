@@ -267,7 +267,8 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         }
         if (results.values().stream().noneMatch(r -> r instanceof CreateWorker.Failed)) {
           phase = Phase.COMMITTING;
-          getContext().pipeToSelf(onBlocking(() -> builder.endBatch(batchId)),
+          // One flush of the file system for the whole batch, then the note goes: committed.
+          getContext().pipeToSelf(onBlocking(() -> builder.commitBatch(batchId)),
               (ok, failure) -> new Committed(failure));
           return this;
         }

@@ -165,10 +165,16 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   private Behavior<Command> startPublishing() {
     VolumeBuilder.Prepared image = prepared;
+    // An atomic batch flushes once for all its volumes when it commits (see VolumeBuilder).
+    boolean durably = mode != Mode.ATOMIC_MEMBER;
     getContext().pipeToSelf(
         CompletableFuture.runAsync(() -> {
           try {
-            builder.publish(image);
+            if (durably) {
+              builder.publish(image);
+            } else {
+              builder.publishUnsynced(image);
+            }
           } catch (VolumeException e) {
             throw new CompletionException(e);
           }

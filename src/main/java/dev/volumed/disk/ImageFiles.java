@@ -130,18 +130,47 @@ public final class ImageFiles {
    * fsync, rename over name, fsync the folder. Never follows a symlink.
    */
   public static void writeDurably(Path poolRoot, String name, byte[] bytes) throws VolumeException {
+    write(poolRoot, name, bytes, true);
+  }
+
+  /**
+   * The same without the fsyncs, for a batch that flushes its whole file system once afterwards
+   * ({@link #syncFileSystem}): the rename still makes the file appear whole or not at all.
+   */
+  public static void write(Path poolRoot, String name, byte[] bytes, boolean durably) throws VolumeException {
     String leaf = leafOf(name);
     try (PoolDir folder = PoolDir.walk(poolRoot, name, true)) {
       String temp = tempNameFor(leaf);
       try (OpenImage file = folder.createFile(temp)) {
         file.write(bytes);
-        file.sync();
+        if (durably) {
+          file.sync();
+        }
         folder.renameReplacing(temp, leaf);
       } catch (VolumeException | RuntimeException e) {
         folder.unlinkQuietly(temp);
         throw e;
       }
-      folder.sync();
+      if (durably) {
+        folder.sync();
+      }
+    }
+  }
+
+  /** syncfs(2) on the file system that holds the pool: every dirty block and rename of it reaches the disk. */
+  public static void syncFileSystem(Path poolRoot) throws VolumeException {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.openat(LibC.AT_FDCWD, poolRoot.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw errnoError(e.getErrorCode(), "Cannot open the pool " + poolRoot + " to flush it");
+    }
+    try {
+      LibC.INSTANCE.syncfs(fd);
+    } catch (LastErrorException e) {
+      throw errnoError(e.getErrorCode(), "Cannot flush the file system of " + poolRoot);
+    } finally {
+      PoolDir.Descriptor.closeQuietly(fd);
     }
   }
 

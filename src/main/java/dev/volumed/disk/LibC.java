@@ -102,6 +102,9 @@ interface LibC extends Library {
 
   int fsync(int fd) throws LastErrorException;
 
+  /** Flushes the whole file system that holds fd (one call for a batch's many files). */
+  int syncfs(int fd) throws LastErrorException;
+
   int ioctl(int fd, long request, IntByReference arg) throws LastErrorException;
 
   int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;

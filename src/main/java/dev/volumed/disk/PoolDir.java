@@ -343,6 +343,23 @@ public final class PoolDir implements AutoCloseable {
     }
   }
 
+  /** fsync the file leaf of this folder (never through a symlink). */
+  void syncFile(String leaf) throws VolumeException {
+    int file;
+    try {
+      file = LibC.INSTANCE.openat(fd(), leaf, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw ImageFiles.errnoError(e.getErrorCode(), "Cannot open " + pathOf(leaf) + " to flush it");
+    }
+    try {
+      LibC.INSTANCE.fsync(file);
+    } catch (LastErrorException e) {
+      throw ImageFiles.errnoError(e.getErrorCode(), "Cannot flush " + pathOf(leaf));
+    } finally {
+      Descriptor.closeQuietly(file);
+    }
+  }
+
   /** fsync the folder, so a create, rename or unlink in it survives a crash. */
   void sync() throws VolumeException {
     int dir;

@@ -169,9 +169,14 @@ public final class PoolStore {
    * from the pool's root without following any symlink.
    */
   public void writeMetadata(Volume volume) throws IOException {
+    writeMetadata(volume, true);
+  }
+
+  /** Without {@code durably} the fsyncs are left to a later flush of the whole file system. */
+  public void writeMetadata(Volume volume, boolean durably) throws IOException {
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
     try {
-      ImageFiles.writeDurably(root, metadataName(volume.name()), bytes);
+      ImageFiles.write(root, metadataName(volume.name()), bytes, durably);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -49,7 +49,7 @@ public final class VolumeBuilder {
 
   /**
    * Builds and formats the image under a temporary name in its final folder, with its mode and
-   * ownership set and its data flushed: publishing it is then a metadata write and a rename. The folder
+   * ownership set; {@link #publish} flushes it, writes its metadata and renames it. The folder
    * is reached from the pool's root one component at a time without following a symlink, the image is
    * created in it with O_EXCL|O_NOFOLLOW, and every later step (sizing, mkfs, ownership, fsync) works on
    * that open file, so a name swapped for a symlink meanwhile cannot redirect any of it.
@@ -82,7 +82,6 @@ public final class VolumeBuilder {
         device = open.devicePath();
         formatter.format(device, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
         open.setOwnership(pool.owner().orElse(null), pool.group().orElse(null));
-        open.sync();
         Volume volume = new Volume(spec, Instant.now(), open.allocatedBytes(), Volume.State.READY, false);
         kept = true;
         return new Prepared(volume, folder.pathOf(tempName), image, folder);
@@ -100,19 +99,45 @@ public final class VolumeBuilder {
     }
   }
 
-  /** Writes the metadata and renames the image to its final name in its folder, durably. */
+  /** Flushes the image, writes its metadata and renames it to its final name in its folder, durably. */
   public void publish(Prepared prepared) throws VolumeException {
+    publish(prepared, true);
+  }
+
+  /**
+   * Publishes without a single fsync, for an atomic batch: it has noted itself on disk first
+   * ({@link #beginBatch}), so a crash before its {@link #commitBatch} removes these volumes at
+   * start-up whatever state their blocks were in; the commit then flushes the file system once
+   * for the whole batch instead of three times per volume.
+   */
+  public void publishUnsynced(Prepared prepared) throws VolumeException {
+    publish(prepared, false);
+  }
+
+  private void publish(Prepared prepared, boolean durably) throws VolumeException {
     String name = prepared.volume().name();
     try {
-      store.writeMetadata(prepared.volume());
+      if (durably) {
+        // Flushed here, not in prepare: a batch runs its next mkfs while this image's blocks go out.
+        prepared.folder().syncFile(prepared.temp().getFileName().toString());
+      }
+      store.writeMetadata(prepared.volume(), durably);
       prepared.folder().renameNoReplace(prepared.temp().getFileName().toString(), ImageFiles.leafOf(name));
-      prepared.folder().sync();
+      if (durably) {
+        prepared.folder().sync();
+      }
       prepared.folder().close();
     } catch (VolumeException | IOException | RuntimeException e) {
       deleteMetadataQuietly(name);
       discard(prepared);
       throw asVolumeException(name, e);
     }
+  }
+
+  /** Flushes the whole pool file system, then removes the batch's note: the batch has happened. */
+  public void commitBatch(String batchId) throws VolumeException {
+    ImageFiles.syncFileSystem(store.root());
+    endBatch(batchId);
   }
 
   /** See {@link PoolStore#beginBatch}: from here until {@link #endBatch} a crash undoes the batch. */
