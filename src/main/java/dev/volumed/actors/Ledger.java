@@ -185,6 +185,8 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   private final Map<String, Reservation> reservationsByName = new HashMap<>();
   private final Map<Long, Reservation> reservations = new HashMap<>();
   private final Map<ActorRef<?>, Set<Long>> reservationsByOwner = new HashMap<>();
+  /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
+  private final Set<ActorRef<?>> watched = new HashSet<>();
   private final Map<String, ActorRef<?>> deleting = new HashMap<>();
 
   private long nextReservationId = 1;
@@ -315,6 +317,9 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     }
     volumes.put(complete.volume().name(), complete.volume());
     allocated += complete.volume().allocatedBytes();
+    // Blocks were taken: the next sparse decision reads the file system again. (A release or a
+    // delete only gives blocks back, so the last reading stays on the safe side; a refusal re-reads.)
+    space = null;
     return this;
   }
 
@@ -339,16 +344,13 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       return this;
     }
     deleting.put(request.name(), request.replyTo());
-    getContext().watchWith(request.replyTo(), new OwnerStopped(request.replyTo()));
+    watch(request.replyTo());
     request.replyTo().tell(new Found(volume));
     return this;
   }
 
   private Behavior<Command> onDeleteFinished(DeleteFinished finished) {
-    ActorRef<?> owner = deleting.remove(finished.name());
-    if (owner != null) {
-      unwatchIfIdle(owner);
-    }
+    deleting.remove(finished.name());
     if (finished.deleted()) {
       Volume volume = volumes.remove(finished.name());
       if (volume != null) {
@@ -399,6 +401,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   }
 
   private Behavior<Command> onOwnerStopped(OwnerStopped stopped) {
+    watched.remove(stopped.owner());
     Set<Long> ids = reservationsByOwner.remove(stopped.owner());
     if (ids != null && !ids.isEmpty()) {
       long bytes = 0;
@@ -527,11 +530,8 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     Reservation reservation = new Reservation(id, spec, Instant.now(), owner);
     reservations.put(id, reservation);
     reservationsByName.put(spec.name(), reservation);
-    if (reservationsByOwner.computeIfAbsent(owner, o -> new HashSet<>()).size() == 0
-        && !deleting.containsValue(owner)) {
-      getContext().watchWith(owner, new OwnerStopped(owner));
-    }
-    reservationsByOwner.get(owner).add(id);
+    reservationsByOwner.computeIfAbsent(owner, o -> new HashSet<>()).add(id);
+    watch(owner);
     addToBooks(spec);
     if (spec.allocation().reservesBlocks()) {
       inFlightBlocks += spec.size();
@@ -548,18 +548,16 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     }
     reservationsByName.remove(reservation.spec().name());
     Set<Long> ids = reservationsByOwner.get(reservation.owner());
-    if (ids != null) {
-      ids.remove(id);
-      unwatchIfIdle(reservation.owner());
+    if (ids != null && ids.remove(id) && ids.isEmpty()) {
+      reservationsByOwner.remove(reservation.owner());
     }
     return reservation;
   }
 
-  private void unwatchIfIdle(ActorRef<?> owner) {
-    Set<Long> ids = reservationsByOwner.get(owner);
-    if ((ids == null || ids.isEmpty()) && !deleting.containsValue(owner)) {
-      reservationsByOwner.remove(owner);
-      getContext().unwatch(owner);
+  /** Watches an owner once; when it stops, whatever it still holds is released. */
+  private void watch(ActorRef<?> owner) {
+    if (watched.add(owner)) {
+      getContext().watchWith(owner, new OwnerStopped(owner));
     }
   }
 
@@ -569,8 +567,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     } else {
       inFlightOverhead -= FormatOverhead.estimate(spec.fs(), spec.size());
     }
-    // Blocks were taken or given back: the next decision reads the file system again.
-    space = null;
   }
 
   private void addToBooks(VolumeSpec spec) {

@@ -14,19 +14,32 @@ public interface SpaceProbe {
   Space read();
 
   /**
-   * The real probe, through {@link FileStore}. The store is looked up once, when first read
-   * (finding it parses the mount table); each read after that is a statvfs.
+   * The real probe, through {@link FileStore}: one statvfs per read. The store is looked up once
+   * (finding it parses the mount table), and the file system's size, which changes only when it
+   * is resized, is read again at most once a minute.
    */
   static SpaceProbe of(Path path) {
-    FileStore[] store = new FileStore[1];
-    return () -> {
-      try {
-        if (store[0] == null) {
-          store[0] = Files.getFileStore(path);
+    return new SpaceProbe() {
+      private static final long TOTAL_MAX_AGE_NANOS = 60_000_000_000L;
+      private FileStore store;
+      private long total;
+      private long totalReadAt;
+
+      @Override
+      public Space read() {
+        try {
+          if (store == null) {
+            store = Files.getFileStore(path);
+          }
+          long now = System.nanoTime();
+          if (totalReadAt == 0 || now - totalReadAt > TOTAL_MAX_AGE_NANOS) {
+            total = store.getTotalSpace();
+            totalReadAt = now;
+          }
+          return new Space(total, store.getUsableSpace());
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot read the file system of " + path + ": " + e.getMessage(), e);
         }
-        return new Space(store[0].getTotalSpace(), store[0].getUsableSpace());
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the file system of " + path + ": " + e.getMessage(), e);
       }
     };
   }
