@@ -92,8 +92,10 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
   private final ActorRef<Result> replyTo;
   private final Executor blocking;
   private long reservationId;
-  /** The image built under its temporary name and not published yet. */
+  /** The image built under its temporary name, not handed to a publish or discard yet. */
   private VolumeBuilder.Prepared prepared;
+  /** The image being published (or published). */
+  private VolumeBuilder.Prepared publishing;
 
   private CreateWorker(ActorContext<Command> context, Mode mode, VolumeSpec spec, long reservationId,
       ActorRef<Ledger.Command> ledger, VolumeBuilder builder, ActorRef<Result> replyTo) {
@@ -165,6 +167,10 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   private Behavior<Command> startPublishing() {
     VolumeBuilder.Prepared image = prepared;
+    // From here the publish owns the image: it cleans up after itself if it fails, and PostStop
+    // must not discard it (and close its folder) underneath it.
+    prepared = null;
+    publishing = image;
     // An atomic batch flushes once for all its volumes when it commits (see VolumeBuilder).
     boolean durably = mode != Mode.ATOMIC_MEMBER;
     getContext().pipeToSelf(
@@ -184,9 +190,7 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
   }
 
   private Behavior<Command> onPublished(Published published) {
-    Volume volume = prepared.volume();
-    // Published or, on failure, discarded by the builder: nothing is left for PostStop to remove.
-    prepared = null;
+    Volume volume = publishing.volume();
     if (published.failure() != null) {
       return fail(published.failure());
     }
