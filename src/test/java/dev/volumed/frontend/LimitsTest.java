@@ -88,6 +88,39 @@ class LimitsTest {
   }
 
   @Test
+  void aClientThatSendsAndNeverReadsIsStoppedByBackpressureNotBuffered() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir);
+         java.nio.channels.SocketChannel greedy = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      greedy.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+      greedy.configureBlocking(false);
+      byte[] line = "{\"op\":\"pools\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      java.nio.ByteBuffer burst = java.nio.ByteBuffer.allocate(line.length * 4096);
+      while (burst.remaining() >= line.length) {
+        burst.put(line);
+      }
+      long written = 0;
+      int stalls = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      // Write as fast as the socket takes it, never reading a reply, until it takes nothing for a while.
+      while (stalls < 200 && System.nanoTime() < deadline) {
+        burst.rewind();
+        int n = greedy.write(burst);
+        written += n;
+        if (n == 0) {
+          stalls++;
+          Thread.sleep(5);
+        } else {
+          stalls = 0;
+        }
+      }
+      System.out.printf("LimitsTest: a client that never reads was pushed back after %d bytes (%d requests)%n", written, written / line.length);
+      assertTrue(stalls >= 200, "volumed kept reading a client that never reads its replies: " + written + " bytes");
+      assertTrue(written < 64L << 20, "volumed took " + written + " bytes before pushing back");
+      assertTrue(daemon.request("{\"op\":\"ping\"}").get("ok").asBoolean(), "other clients are still served");
+    }
+  }
+
+  @Test
   void aWorldWritableSocketModeIsRefusedAtStartUp() {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> dev.volumed.settings.Settings.from(TestDaemon.config(dir, "volumed.socket.mode = \"0666\"")));
