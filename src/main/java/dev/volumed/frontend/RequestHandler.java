@@ -55,6 +55,7 @@ final class RequestHandler {
   private final Duration timeout;
   private final Executor blocking;
   private final int maxBatchVolumes;
+  private final MkfsArgsPolicy mkfsArgs;
   private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
@@ -62,17 +63,15 @@ final class RequestHandler {
   private interface Pending {
     void abort(VolumeException reason);
   }
-  private final MkfsArgsPolicy mkfsArgs;
 
   RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
       Map<String, Supervisor.Pool> pools, Settings settings) {
-    this.maxBatchVolumes = settings.batch().maxVolumes();
-    this.mkfsArgs = settings.format().mkfsArgs();
-    Duration timeout = settings.socket().requestTimeout();
     this.system = system;
     this.supervisor = supervisor;
     this.pools = Map.copyOf(pools);
-    this.timeout = timeout;
+    this.timeout = settings.socket().requestTimeout();
+    this.maxBatchVolumes = settings.batch().maxVolumes();
+    this.mkfsArgs = settings.format().mkfsArgs();
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
   }
 
