@@ -1,7 +1,6 @@
-package dev.volumed.e2e;
+package dev.volumed.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.volumed.testing.LineClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * volumed as a real process: {@code java -cp <the test class path> dev.volumed.Main --config FILE},
- * its stdout and stderr appended to a log file that failure messages name. Close it in a finally
- * block or {@code @AfterEach}: close kills the process if it is still running.
+ * its stdout and stderr appended to a log file that failure messages name; a test can stop it with
+ * SIGTERM or SIGKILL. Close it in a finally block or {@code @AfterEach}: close kills the process if
+ * it is still running.
  */
-final class VolumedProcess implements AutoCloseable {
+public final class VolumedProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -31,10 +31,11 @@ final class VolumedProcess implements AutoCloseable {
   }
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
-  static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
+  public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-        java, "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
+    // A small heap and the quick compiler: tests start many of these on 2 cores.
+    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
@@ -49,27 +50,27 @@ final class VolumedProcess implements AutoCloseable {
     return daemon;
   }
 
-  Path socket() {
+  public Path socket() {
     return socket;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** One request on a fresh connection; a failed reply is returned as it is. */
-  JsonNode request(String json) throws Exception {
+  public JsonNode request(String json) throws Exception {
     try (LineClient client = LineClient.connect(socket)) {
       return client.request(json);
     }
   }
 
   /** One request that must succeed; its result. */
-  JsonNode result(String json) throws Exception {
+  public JsonNode result(String json) throws Exception {
     JsonNode reply = request(json);
     if (!reply.path("ok").asBoolean()) {
       throw new AssertionError("volumed refused " + json + ": " + reply + " (log: " + log + ")");
@@ -77,8 +78,20 @@ final class VolumedProcess implements AutoCloseable {
     return reply.path("result");
   }
 
+  public LineClient connect() throws IOException {
+    return LineClient.connect(socket);
+  }
+
+  /** SIGKILL ({@link Process#destroyForcibly} on Linux) and wait (bounded) until it is gone. */
+  public void kill() throws Exception {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("volumed (pid " + process.pid() + ") still alive 30 s after SIGKILL");
+    }
+  }
+
   /** SIGTERM ({@link Process#destroy} on Linux), then waits (bounded) for the exit code. */
-  int terminate() throws Exception {
+  public int terminate() throws Exception {
     process.destroy();
     if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       throw new AssertionError("volumed (pid " + process.pid() + ") did not exit within " + STOP_TIMEOUT
@@ -88,7 +101,7 @@ final class VolumedProcess implements AutoCloseable {
   }
 
   /** "log: FILE" and its last lines, for assertion messages. */
-  String describeLog() {
+  public String describeLog() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return "log: " + log + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
