@@ -75,13 +75,7 @@ class FullFileSystemTest {
         daemon.close();
       }
     } finally {
-      if (mnt != null && Host.run("mountpoint", "-q", mnt.toString()).exit() == 0) {
-        Host.Run umount = Host.run("umount", mnt.toString());
-        if (umount.exit() != 0) {
-          Host.run("umount", "-l", mnt.toString());
-          throw new AssertionError("umount " + mnt + " failed: " + umount.output());
-        }
-      }
+      Host.unmountIfMounted(mnt);
     }
   }
 

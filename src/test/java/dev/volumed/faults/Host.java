@@ -75,4 +75,15 @@ final class Host {
       return false;
     }
   }
+
+  /** Unmounts a test's mount point if it is one (lazily if it is busy, and then fails the test). */
+  static void unmountIfMounted(Path mnt) throws Exception {
+    if (mnt != null && run("mountpoint", "-q", mnt.toString()).exit() == 0) {
+      Run umount = run("umount", mnt.toString());
+      if (umount.exit() != 0) {
+        run("umount", "-l", mnt.toString());
+        throw new AssertionError("umount " + mnt + " failed: " + umount.output());
+      }
+    }
+  }
 }
