@@ -69,6 +69,11 @@ public record Settings(
         .withFallback(config);
   }
 
+  /** A pool name as a config path element (names may hold dots or dashes). */
+  private static String quoted(String key) {
+    return com.typesafe.config.ConfigUtil.quoteString(key);
+  }
+
   /** A list of user or group names or numeric ids. */
   private static List<String> ids(Config c, String key) {
     return c.getList(key).unwrapped().stream().map(String::valueOf).toList();
@@ -93,9 +98,13 @@ public record Settings(
     Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
     Shutdown shutdown = new Shutdown(c.getDuration("shutdown.grace"));
     Config poolsConfig = c.getConfig("pools");
+    Config poolDefaults = c.getConfig("pool-defaults");
     List<PoolSettings> pools = new ArrayList<>();
     for (String name : poolsConfig.root().keySet().stream().sorted().toList()) {
-      pools.add(PoolSettings.from(name, poolsConfig.getConfig(name)));
+      if (poolsConfig.getIsNull(quoted(name))) {
+        continue; // switched off, e.g. the packaged "default" pool
+      }
+      pools.add(PoolSettings.from(name, poolsConfig.getConfig(quoted(name)).withFallback(poolDefaults)));
     }
     return new Settings(socket, format, batch, accounting, shutdown, pools);
   }
