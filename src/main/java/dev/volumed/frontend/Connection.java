@@ -16,6 +16,7 @@ import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import scala.concurrent.ExecutionContextExecutor;
@@ -70,12 +71,24 @@ final class Connection {
             return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
           }
           activity.inFlight.incrementAndGet();
+          // The slot is free as soon as the reply is produced (before the client can read it and
+          // send the next request), or when the request's stream ends without one.
+          AtomicBoolean released = new AtomicBoolean();
+          Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+              activity.inFlight.decrementAndGet();
+              activity.lastRequest.set(System.nanoTime());
+            }
+          };
           return handler.handle(complete.bytes())
+              .map(out -> {
+                if (out.last()) {
+                  release.run();
+                }
+                return out.bytes();
+              })
               .watchTermination((notUsed, done) -> {
-                done.whenComplete((ok, failure) -> {
-                  activity.inFlight.decrementAndGet();
-                  activity.lastRequest.set(System.nanoTime());
-                });
+                done.whenComplete((ok, failure) -> release.run());
                 return notUsed;
               });
         });

@@ -75,7 +75,10 @@ final class RequestHandler {
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
   }
 
-  Source<ByteString, NotUsed> handle(ByteString line) {
+  /** One line for the client: an event, or the request's reply (its last line). */
+  record Out(ByteString bytes, boolean last) {}
+
+  Source<Out, NotUsed> handle(ByteString line) {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
@@ -137,7 +140,7 @@ final class RequestHandler {
       log.info("request id={} op={} outcome={} duration={}ms: {}", replyId, op, error.code(), millis,
           error.getMessage());
       return Codec.error(replyId, error);
-    })).map(RequestHandler::bytes);
+    })).map(message -> new Out(bytes(message), true));
   }
 
   /** From now on every new request is answered SHUTTING_DOWN. */
@@ -241,7 +244,7 @@ final class RequestHandler {
    * A batch answers with a stream: the batch actor sends progress events and then its end into
    * an ActorSource, which becomes this request's lines on the connection.
    */
-  private Source<ByteString, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
+  private Source<Out, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
     Supervisor.Pool pool = pool(Requests.pool(request));
     boolean atomic = Requests.flag(request, "atomic", true);
     boolean progress = Requests.flag(request, "progress", false);
@@ -264,20 +267,20 @@ final class RequestHandler {
         .idleTimeout(timeout)
         .map(output -> {
           if (output instanceof BatchWorker.Progress p) {
-            return bytes(progressEvent(id, p));
+            return new Out(bytes(progressEvent(id, p)), false);
           }
           BatchWorker.Finished finished = (BatchWorker.Finished) output;
           long millis = (System.nanoTime() - started) / 1_000_000;
           log.info("request id={} op=batch outcome={} volumes={} created={} failed={} duration={}ms", id,
               finished.error() == null ? "ok" : finished.error().code(), specs.size(), finished.created().size(),
               finished.failed().size(), millis);
-          return bytes(finished.error() != null
+          return new Out(bytes(finished.error() != null
               ? Codec.error(id, finished.error())
-              : Codec.ok(id, batchResult(pool, finished)));
+              : Codec.ok(id, batchResult(pool, finished))), true);
         })
-        .recover(new PFBuilder<Throwable, ByteString>()
-            .match(TimeoutException.class, e -> bytes(Codec.error(id, ErrorCode.INTERNAL,
-                "the batch reported nothing for " + timeout + "; check with list what it made", Map.of())))
+        .recover(new PFBuilder<Throwable, Out>()
+            .match(TimeoutException.class, e -> new Out(bytes(Codec.error(id, ErrorCode.INTERNAL,
+                "the batch reported nothing for " + timeout + "; check with list what it made", Map.of())), true))
             .build());
   }
 
@@ -407,8 +410,8 @@ final class RequestHandler {
     return new VolumeException(ErrorCode.INTERNAL, "internal error: " + cause);
   }
 
-  private static Source<ByteString, NotUsed> reply(JsonNode message) {
-    return Source.single(bytes(message));
+  private static Source<Out, NotUsed> reply(JsonNode message) {
+    return Source.single(new Out(bytes(message), true));
   }
 
   private static ByteString bytes(JsonNode message) {
