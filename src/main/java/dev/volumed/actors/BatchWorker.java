@@ -125,6 +125,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
   /** Workers that have not sent their last word yet (Created, Failed or Discarded). */
   private int unfinished;
   private int done;
+  private boolean anyFailed;
   private int maxFormatting;
   private long spawned;
 
@@ -197,6 +198,14 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
   private Behavior<Command> onStartWorker(StartWorker start) {
     Job job = start.job();
     String name = job.spec().name();
+    if (atomic && anyFailed) {
+      // The batch will be rolled back anyway: the rest of it is not started.
+      CreateWorker.Discarded notStarted = new CreateWorker.Discarded(name);
+      results.put(name, notStarted);
+      unfinished--;
+      start.slot().tell(notStarted);
+      return this;
+    }
     slots.put(name, start.slot());
     maxFormatting = Math.max(maxFormatting, slots.size());
     Behavior<CreateWorker.Command> worker = atomic
@@ -350,6 +359,7 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
   /** Records a volume's outcome and, when asked for, tells the client. */
   private void report(CreateWorker.Result result) {
     results.put(result.name(), result);
+    anyFailed |= result instanceof CreateWorker.Failed;
     done++;
     if (progress) {
       String outcome = result instanceof CreateWorker.Failed ? "failed"
@@ -373,6 +383,8 @@ public final class BatchWorker extends AbstractBehavior<BatchWorker.Command> {
         outcome.put("error", Map.of("code", failed.error().code().name(), "message", failed.error().getMessage()));
       } else if (result instanceof CreateWorker.Created created && created.existed()) {
         outcome.put("outcome", "existed");
+      } else if (result instanceof CreateWorker.Discarded && !workers.containsKey(entry.getKey())) {
+        outcome.put("outcome", "not started");
       } else {
         outcome.put("outcome", "rolled back");
       }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 final class BatchReport {
   private static final Pattern SIZE = Pattern.compile("([0-9]{1,18})\\s*(K|M|G|T|KiB|MiB|GiB|TiB)?");
-  private static final List<String> ORDER = List.of("created", "existed", "rolled back", "failed");
+  private static final List<String> ORDER = List.of("created", "existed", "rolled back", "not started", "failed");
 
   private BatchReport() {}
 
@@ -107,7 +107,7 @@ final class BatchReport {
     rows.forEach(row -> counts.merge(row.kind(), 1, Integer::sum));
     List<String> parts = new ArrayList<>();
     counts.forEach((kind, n) -> {
-      if (n > 0 || !kind.equals("rolled back")) {
+      if (n > 0 || !(kind.equals("rolled back") || kind.equals("not started"))) {
         parts.add(n + " " + kind);
       }
     });

@@ -62,6 +62,25 @@ class BatchTest {
   }
 
   @Test
+  void atomicBatchWhoseFirstVolumeFailsStopsStartingTheRest() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir, "volumed.format.parallelism = 1")) {
+      String members = "{\"name\":\"first.img\",\"size\":\"16M\",\"fs\":\"xfs\"}," + volumes(30, "64M", "sparse", "ext4");
+      JsonNode reply = daemon.request("{\"id\":\"ff\",\"op\":\"batch\",\"volumes\":[" + members + "]}");
+      assertEquals("FORMAT_FAILED", reply.at("/error/code").asText(), reply.toString());
+      JsonNode outcomes = reply.at("/error/details/outcomes");
+      assertEquals(31, outcomes.size());
+      assertEquals("first.img", outcomes.get(0).get("name").asText());
+      assertEquals("failed", outcomes.get(0).get("outcome").asText());
+      // One volume formats at a time: the first fails before the second would start.
+      for (int i = 1; i < outcomes.size(); i++) {
+        assertEquals("not started", outcomes.get(i).get("outcome").asText(), outcomes.get(i).toString());
+      }
+      assertEquals(List.of(), everythingUnder(daemon.pool()));
+      assertEquals(0, pool(daemon).get("provisionedBytes").asLong());
+    }
+  }
+
+  @Test
   void nonAtomicBatchMakesWhatFitsAndListsTheRestWithCodes() throws Exception {
     try (TestDaemon daemon = TestDaemon.start(dir, "volumed.pools.default { capacity = \"4G\", max-overcommit-ratio = 1.0 }")) {
       String members = "{\"name\":\"bad.img\",\"size\":\"16M\",\"fs\":\"xfs\",\"allocation\":\"fallocate\"},"
