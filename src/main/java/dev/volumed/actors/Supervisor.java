@@ -74,7 +74,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           "ledger-" + pool.name());
       pools.put(pool.name(), new Pool(pool, ledger, new VolumeBuilder(pool, store, formatter)));
     }
-    rollBackOnShutdown(context, stores, settings.shutdown().grace());
+    rollBackOnShutdown(context, formatter, stores, settings.shutdown().grace());
     // The front end binds and accepts with blocking calls, so it lives on the blocking dispatcher.
     // If it fails the daemon cannot serve anyone: it stops, and so does the system (see Main).
     ActorRef<FrontEnd.Command> frontEnd = context.spawn(
@@ -89,12 +89,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * The last step of a shutdown, after the front end's grace period: whatever is still being made
    * is rolled back (its mkfs killed, its temporary image removed). Published volumes stay.
    */
-  private static void rollBackOnShutdown(ActorContext<Command> context, List<PoolStore> stores, Duration grace) {
+  private static void rollBackOnShutdown(ActorContext<Command> context, Formatter formatter, List<PoolStore> stores,
+      Duration grace) {
     Executor blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
     CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "roll-back-unfinished", () -> CompletableFuture.supplyAsync(() -> {
-          int killed = Formatter.killRunning();
+          int killed = formatter.killRunning();
           int removed = stores.stream().mapToInt(PoolStore::removeLeftovers).sum();
           if (killed + removed > 0) {
             LoggerFactory.getLogger(Supervisor.class).warn(

@@ -272,13 +272,13 @@ public final class Formatter {
 
   private record Result(int exitCode, String output) {}
 
-  /** Every tool this JVM is running now, so that a shutdown can stop them. */
-  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+  /** Every tool this formatter is running now, so that a shutdown can stop them. */
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
-  /** Kills every mkfs or blkid still running (at shutdown, after the grace period); returns how many. */
-  public static int killRunning() {
+  /** Kills every mkfs or blkid this formatter still runs (at shutdown, after the grace period); returns how many. */
+  public int killRunning() {
     int killed = 0;
-    for (Process p : List.copyOf(RUNNING)) {
+    for (Process p : List.copyOf(running)) {
       p.destroyForcibly();
       killed++;
     }
@@ -290,7 +290,7 @@ public final class Formatter {
   }
 
   /** Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and last lines. */
-  private static Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
+  private Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
     Path out = Files.createTempFile("volumed-mkfs-", ".log");
     try {
       ProcessBuilder pb = new ProcessBuilder(argv)
@@ -299,12 +299,12 @@ public final class Formatter {
           .redirectOutput(out.toFile());
       pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
       Process p = pb.start();
-      RUNNING.add(p);
+      running.add(p);
       try {
         int exit = waitFor(p, limit);
         return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
       } finally {
-        RUNNING.remove(p);
+        running.remove(p);
       }
     } finally {
       Files.deleteIfExists(out);

@@ -83,8 +83,9 @@ public final class FrontEnd {
       RequestHandler handler, Set<SocketChannel> open, Executor io) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting", () -> {
-      server.close();
+      // Draining first: a client that sees the socket gone gets SHUTTING_DOWN on its open connection.
       handler.startDraining();
+      server.close();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests", () ->

@@ -3,12 +3,14 @@ package dev.volumed.disk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +21,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * an open image through, and formats exactly the open file, even after its name has moved.
  */
 class DescriptorFormatTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeAllFileSystems();
+  }
+
   private static final long MIB = 1 << 20;
 
   private final Formatter formatter = new Formatter(Duration.ofMinutes(2));

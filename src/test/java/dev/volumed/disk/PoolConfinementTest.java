@@ -9,6 +9,7 @@ import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.VolumeException;
 import dev.volumed.settings.PoolSettings;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  * created or deleted: real files, real syscalls, real mkfs.
  */
 class PoolConfinementTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4", "mkfs.xfs");
+  }
+
   private static final long MIB = 1 << 20;
   private static final Duration RACE_LIMIT = Duration.ofSeconds(20);
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.VolumeException;
+import dev.volumed.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real out-of-space and no-fallocate file systems: needs root to mount a tmpfs and a loop image. */
 class SpaceErrorsTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext2");
+  }
+
   private static final long MIB = 1 << 20;
   private static final Set<PosixFilePermission> MODE_0600 = PosixFilePermissions.fromString("rw-------");
   private static final boolean IS_ROOT = isRoot();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,11 +20,17 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The batch op through the socket: all or nothing, partial when asked, progress, bounded parallelism. */
 class BatchTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4", "mkfs.xfs", "mkfs.vfat");
+  }
+
   private static final long GIB = 1L << 30;
 
   @TempDir

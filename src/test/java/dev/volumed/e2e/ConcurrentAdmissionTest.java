@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.disk.ImageFiles;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +20,17 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Many clients at once through the socket: the ledger admits exactly what fits, and nothing else is made. */
 class ConcurrentAdmissionTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4");
+  }
+
   private static final long GIB = 1L << 30;
 
   @TempDir

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.disk.ImageFiles;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ class ImagesTest {
 
   @BeforeAll
   static void start() throws Exception {
+    Tools.assumeAllFileSystems();
     daemon = TestDaemon.start(dir);
   }
 

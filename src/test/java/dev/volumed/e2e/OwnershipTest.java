@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,6 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * clearly and leaves nothing behind. Changing owners needs root.
  */
 class OwnershipTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4");
+  }
+
   /** nobody / nogroup on Debian and Ubuntu; the tests check the host has them. */
   private static final int NOBODY_UID = 65534;
   private static final int NOGROUP_GID = 65534;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.testing.LineClient;
+import dev.volumed.testing.Tools;
 import dev.volumed.testing.VolumedProcess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * disk while it was stopped is adopted, dropped or cleaned up.
  */
 class RestartTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeAllFileSystems();
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1L << 20;
   /** What a restart must keep of each volume. */

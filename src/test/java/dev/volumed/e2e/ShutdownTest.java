@@ -8,17 +8,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Shutdown: stop accepting, answer new requests SHUTTING_DOWN, let in-flight work finish or roll it back. */
 class ShutdownTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4");
+  }
+
   private static final String SLOW_CREATE = "{\"id\":\"slow\",\"op\":\"create\",\"name\":\"vm1/root.img\",\"size\":\"1T\"}";
 
   @TempDir
@@ -27,7 +34,8 @@ class ShutdownTest {
   @Test
   void inFlightWorkFinishesWithinTheGraceWhileNewRequestsAreRefused() throws Exception {
     TestDaemon daemon = TestDaemon.start(dir, "volumed.shutdown.grace = 30s, volumed.pools.default.max-overcommit-ratio = 1000");
-    try (MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
+    try (daemon;
+         MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
          LineClient working = daemon.connect();
          LineClient idle = daemon.connect()) {
       working.send(SLOW_CREATE);
@@ -53,7 +61,8 @@ class ShutdownTest {
   void workBeyondTheGraceIsAnsweredShuttingDownAndRolledBack() throws Exception {
     TestDaemon daemon = TestDaemon.start(dir, "volumed.shutdown.grace = 1s, volumed.pools.default.max-overcommit-ratio = 1000");
     long pid;
-    try (MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
+    try (daemon;
+         MkfsCatcher catcher = MkfsCatcher.watch(daemon.pool());
          LineClient working = daemon.connect()) {
       working.send(SLOW_CREATE);
       pid = catcher.awaitStopped(Duration.ofSeconds(30));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.volumed.cli.VolumeCtlRun;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ class VolumeCtlBatchTest {
 
   @BeforeAll
   static void startDaemon() throws Exception {
+    Tools.assumeInstalled("mkfs.ext4", "mkfs.xfs", "blkid");
     daemon = TestDaemon.start(dir.resolve("daemon"));
   }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.volumed.cli.VolumeCtlRun;
 import dev.volumed.protocol.Codec;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ class VolumeCtlEndToEndTest {
 
   @BeforeAll
   static void startDaemon() throws Exception {
+    Tools.assumeInstalled("mkfs.ext4");
     daemon = TestDaemon.start(dir);
   }
 

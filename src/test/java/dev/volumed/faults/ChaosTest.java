@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.testing.LineClient;
+import dev.volumed.testing.Tools;
 import dev.volumed.testing.VolumedProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The seed is printed; run again with {@code -Dchaos.seed=N} to repeat a run's choices.
  */
 class ChaosTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4", "mkfs.ext2", "e2fsck");
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1L << 20;
   private static final int ROUNDS = 8;

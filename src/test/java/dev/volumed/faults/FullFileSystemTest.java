@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +31,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Needs root (mount -t tmpfs).
  */
 class FullFileSystemTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4", "mkfs.xfs", "mkfs.btrfs", "fallocate");
+  }
+
   private static final long MIB = 1L << 20;
 
   @TempDir Path dir;

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,6 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A pool on a loop-mounted ext2, which has no fallocate. Needs root (mount -o loop). */
 class UnsupportedFallocateTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext2", "mkfs.ext4", "e2fsck");
+  }
+
   @TempDir Path dir;
   private Path mnt;
   private TestDaemon daemon;

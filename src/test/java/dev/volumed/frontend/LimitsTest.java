@@ -8,13 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.TestDaemon;
+import dev.volumed.testing.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The front end's limits: connections, requests in flight per connection, idle connections. */
 class LimitsTest {
+  @BeforeAll
+  static void needsTools() {
+    Tools.assumeInstalled("mkfs.ext4");
+  }
+
   @TempDir
   Path dir;
 
