@@ -190,15 +190,6 @@ public final class ImageFiles {
     }
   }
 
-  /** Best-effort removal of name under the pool, for leftovers and rollback; never throws. */
-  public static void removeQuietly(Path poolRoot, String name) {
-    try {
-      deleteDurably(poolRoot, name);
-    } catch (VolumeException | RuntimeException e) {
-      log.debug("Could not remove {} in {}: {}", name, poolRoot, e.getMessage());
-    }
-  }
-
   /** st_blocks * 512 of name under the pool, reached without following any symlink. */
   public static long allocatedBytes(Path poolRoot, String name) throws IOException {
     try (PoolDir folder = PoolDir.walk(poolRoot, name, false)) {

@@ -23,6 +23,15 @@ public record VolumeCtlRun(int exit, String out, String err) {
   }
 
   /** For assertion messages: everything the run printed. */
+  /** volumectl with {@code --socket} pointing at a test daemon's socket. */
+  public static VolumeCtlRun against(java.nio.file.Path socket, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--socket";
+    all[1] = socket.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return of(all);
+  }
+
   public String describe() {
     return "exit " + exit + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
   }

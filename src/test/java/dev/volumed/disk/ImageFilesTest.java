@@ -216,11 +216,6 @@ class ImageFilesTest {
     assertEquals("keep", Files.readString(target));
   }
 
-  @Test
-  void removeQuietlyIgnoresMissingFiles() {
-    ImageFiles.removeQuietly(pool, "nothing-here");
-  }
-
   // ---- ownership and measuring --------------------------------------------------------------
 
   @Test

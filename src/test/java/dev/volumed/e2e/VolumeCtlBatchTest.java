@@ -42,10 +42,9 @@ class VolumeCtlBatchTest {
     }
   }
 
+  /** volumectl with {@code --socket} pointing at the test daemon. */
   private static VolumeCtlRun ctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--socket", daemon.socket().toString()));
-    all.addAll(List.of(args));
-    return VolumeCtlRun.of(all.toArray(String[]::new));
+    return VolumeCtlRun.against(daemon.socket(), args);
   }
 
   /** A fresh folder name for one test's volumes. */

@@ -12,7 +12,6 @@ import dev.volumed.testing.TestDaemon;
 import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,9 +41,7 @@ class VolumeCtlEndToEndTest {
 
   /** volumectl with {@code --socket} pointing at the test daemon. */
   private static VolumeCtlRun ctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--socket", daemon.socket().toString()));
-    all.addAll(List.of(args));
-    return VolumeCtlRun.of(all.toArray(String[]::new));
+    return VolumeCtlRun.against(daemon.socket(), args);
   }
 
   private static String freshName(String prefix) {
