@@ -32,10 +32,7 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
   public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // A small heap and the quick compiler: tests start many of these on 2 cores.
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
+    ProcessBuilder builder = command(config);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
@@ -48,6 +45,14 @@ public final class VolumedProcess implements AutoCloseable {
       throw e;
     }
     return daemon;
+  }
+
+  /** The command line of a volumed process with this config, for tests that run it themselves. */
+  public static ProcessBuilder command(Path config) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // A small heap and the quick compiler: tests start many of these on 2 cores.
+    return new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
   }
 
   public Path socket() {
