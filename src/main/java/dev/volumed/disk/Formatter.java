@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -101,23 +102,52 @@ public final class Formatter {
     Path tool = findTool(fs).orElse(Path.of(fs.tool().orElseThrow()));
     List<String> argv = new ArrayList<>();
     argv.add(tool.toString());
-    argv.addAll(baseOptions(fs, tool));
+    List<String> extra = new ArrayList<>(extraArgs);
+    argv.addAll(fs.isExt() ? List.of("-F", "-q", "-E", extendedOptions(tool) + takeExtended(extra)) : baseOptions(fs));
     if (label != null && !label.isEmpty()) {
       argv.add(fs == FileSystemType.VFAT ? "-n" : "-L");
       argv.add(label);
     }
-    argv.addAll(extraArgs);
+    argv.addAll(extra);
     argv.add(image.toString());
     return List.copyOf(argv);
   }
 
-  private List<String> baseOptions(FileSystemType fs, Path tool) {
+  /** mke2fs's options that take no value (its getopt string "b:cd:e:g:...": the letters without ':'). */
+  private static final String MKE2FS_FLAGS = "cjnqvDFKSV";
+
+  /**
+   * mke2fs keeps only the last -E it is given, so a client's -E would silently drop nodiscard (and
+   * mke2fs would punch holes into a fallocate'd image). The client's -E values are taken out of args
+   * and returned as ",a,b", to follow volumed's own in the one -E (where a later key wins). An
+   * option's separate value is skipped as getopt skips it, so a value that reads "-E" stays a value.
+   */
+  private static String takeExtended(List<String> args) {
+    StringBuilder merged = new StringBuilder();
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      boolean takesValue = arg.length() == 2 && arg.charAt(0) == '-' && MKE2FS_FLAGS.indexOf(arg.charAt(1)) < 0;
+      if (arg.equals("-E") && i + 1 < args.size()) {
+        merged.append(',').append(args.get(++i));
+        continue;
+      }
+      rest.add(arg);
+      if (takesValue && i + 1 < args.size()) {
+        rest.add(args.get(++i));
+      }
+    }
+    args.clear();
+    args.addAll(rest);
+    return merged.toString();
+  }
+
+  /** ext2/3/4 get -F (it is a file, not a block device), -q and -E (see extendedOptions) in command. */
+  private static List<String> baseOptions(FileSystemType fs) {
     return switch (fs) {
-      // -F: it is a file, not a block device. -E: see ext4ExtendedOptions.
-      case EXT4, EXT3, EXT2 -> List.of("-F", "-q", "-E", extendedOptions(tool));
       // -K: no discard, which would punch holes into (undo) a fallocate'd image.
       case XFS, BTRFS -> List.of("-f", "-q", "-K");
-      case VFAT, SWAP, NONE -> List.of();
+      case EXT4, EXT3, EXT2, VFAT, SWAP, NONE -> List.of();
     };
   }
 
@@ -153,7 +183,7 @@ public final class Formatter {
   /** Formats image (NONE: no-op). Non-zero exit or timeout => FORMAT_FAILED with the tool's last lines. */
   public void format(Path image, FileSystemType fs, String label, List<String> extraArgs, Allocation allocation)
       throws VolumeException {
-    checkLabel(fs, label);
+    Labels.check(fs, label);
     checkExtraArgs(fs, extraArgs);
     if (fs == FileSystemType.NONE) {
       return;
@@ -177,20 +207,6 @@ public final class Formatter {
           Map.of("exitCode", r.exitCode(), "command", argv), null);
     }
     log.debug("{} formatted {} in {} ms", tool, image, (System.nanoTime() - start) / 1_000_000);
-  }
-
-  private static void checkLabel(FileSystemType fs, String label) throws VolumeException {
-    if (label == null || label.isEmpty()) {
-      return;
-    }
-    int bytes = label.getBytes(StandardCharsets.UTF_8).length;
-    if (fs == FileSystemType.NONE) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "A raw volume (fs \"none\") has no label; leave the label out.");
-    }
-    if (bytes > fs.maxLabelBytes()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "The label '" + label + "' is " + bytes + " bytes; "
-          + fs.wireName() + " labels hold at most " + fs.maxLabelBytes() + " bytes.");
-    }
   }
 
   /**
@@ -226,7 +242,7 @@ public final class Formatter {
       return Optional.empty();
     }
     try {
-      Result r = run(List.of(blkid.get().toString(), "-o", "export", "-p", image.toString()), PROBE_TIMEOUT);
+      Result r = run(List.of(blkid.get().toString(), "-o", "udev", "-p", image.toString()), PROBE_TIMEOUT);
       return r.exitCode() == 0 ? parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
     } catch (IOException | TimeoutException e) {
       log.warn("blkid failed on {}: {}", image, e.toString());
@@ -234,18 +250,22 @@ public final class Formatter {
     }
   }
 
-  static Optional<Probe> parseBlkid(String export) {
+  /**
+   * Reads blkid's udev format (ID_FS_TYPE, ID_FS_LABEL_ENC). The export format is no use for labels:
+   * it prints bytes above 0x7f as "M-..." sequences that cannot be read back.
+   */
+  static Optional<Probe> parseBlkid(String udev) {
     Optional<String> type = Optional.empty();
     Optional<String> label = Optional.empty();
-    for (String line : export.split("\n")) {
+    for (String line : udev.split("\n")) {
       int eq = line.indexOf('=');
       if (eq > 0) {
         String key = line.substring(0, eq);
-        String value = unescape(line.substring(eq + 1));
-        if (key.equals("TYPE")) {
+        String value = line.substring(eq + 1);
+        if (key.equals("ID_FS_TYPE")) {
           type = Optional.of(value);
-        } else if (key.equals("LABEL")) {
-          label = Optional.of(value);
+        } else if (key.equals("ID_FS_LABEL_ENC")) {
+          label = Optional.of(decodeEnc(value));
         }
       }
     }
@@ -255,17 +275,22 @@ public final class Formatter {
     return Optional.of(new Probe(type.flatMap(FileSystemType::fromWire), label));
   }
 
-  /** blkid's export format escapes spaces and shell characters with a backslash. */
-  private static String unescape(String value) {
-    StringBuilder sb = new StringBuilder(value.length());
+  /**
+   * ID_FS_LABEL_ENC holds the label's bytes with \xNN for what is unsafe; the output was read as
+   * ISO-8859-1, one char per byte, so the bytes are recovered and decoded as UTF-8.
+   */
+  private static String decodeEnc(String value) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c == '\\' && i + 1 < value.length()) {
-        c = value.charAt(++i);
+      if (c == '\\' && i + 3 < value.length() && value.charAt(i + 1) == 'x') {
+        bytes.write(Integer.parseInt(value.substring(i + 2, i + 4), 16));
+        i += 3;
+      } else {
+        bytes.write(c);
       }
-      sb.append(c);
     }
-    return sb.toString();
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   // ---- processes ----------------------------------------------------------------------------
@@ -289,11 +314,18 @@ public final class Formatter {
     private static final long serialVersionUID = 1L;
   }
 
-  /** Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and last lines. */
+  /**
+   * Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and
+   * last lines. The tool's working directory is a fresh empty folder of its own, removed afterwards, so
+   * a relative name in its arguments resolves to nothing that exists.
+   */
   private Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
+    Path cwd = Files.createTempDirectory("volumed-cwd-", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
     Path out = Files.createTempFile("volumed-mkfs-", ".log");
     try {
       ProcessBuilder pb = new ProcessBuilder(argv)
+          .directory(cwd.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectErrorStream(true)
           .redirectOutput(out.toFile());
@@ -308,6 +340,18 @@ public final class Formatter {
       }
     } finally {
       Files.deleteIfExists(out);
+      removeTree(cwd);
+    }
+  }
+
+  /** Removes the tool's working folder and whatever a tool may have left in it (never following a link). */
+  private static void removeTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      log.warn("Could not remove the tools' working folder {}: {}", dir, e.toString());
     }
   }
 

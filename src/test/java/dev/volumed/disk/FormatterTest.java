@@ -172,7 +172,7 @@ class FormatterTest {
     VolumeException e = assertThrows(VolumeException.class,
         () -> formatter.format(img, FileSystemType.VFAT, "TWELVE_CHARS", List.of(), Allocation.SPARSE));
     assertEquals(ErrorCode.BAD_REQUEST, e.code());
-    assertTrue(e.getMessage().contains("at most 11 bytes"), e.getMessage());
+    assertTrue(e.getMessage().contains("1 to 11 characters"), e.getMessage());
   }
 
   @Test
@@ -192,10 +192,13 @@ class FormatterTest {
   }
 
   @Test
-  void blkidExportIsParsedWithEscapes() {
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my disk"))),
-        Formatter.parseBlkid("DEVNAME=x.img\nLABEL=my\\ disk\nTYPE=ext4\n"));
+  void blkidUdevOutputIsParsedWithItsEscapesAndUtf8() {
+    // blkid -o udev prints the label's UTF-8 bytes as they are and \xNN for unsafe ASCII; read as ISO-8859-1.
+    String raw = new String("ID_FS_LABEL=my_d\u00e9\nID_FS_LABEL_ENC=my\\x20d\u00e9\\x2a\nID_FS_TYPE=ext4\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
+        Formatter.parseBlkid(raw));
     assertEquals(Optional.of(new Formatter.Probe(Optional.empty(), Optional.empty())),
-        Formatter.parseBlkid("TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
+        Formatter.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
   }
 }
