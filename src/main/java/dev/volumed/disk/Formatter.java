@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,22 +15,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the real mkfs tools as processes (an argv list, never a shell). Each call blocks until the tool
- * ends or the timeout kills it. The tool's output goes to a temporary file, so a chatty tool can never
- * block on a full pipe and no reader thread is needed.
+ * Formats images with the real mkfs tools and probes them with blkid, run by {@link ToolProcesses}
+ * (an argv list, never a shell, in an empty working folder of its own). Each call blocks until the
+ * tool ends or the timeout kills it.
  */
 public final class Formatter {
   private static final Logger log = LoggerFactory.getLogger(Formatter.class);
 
   private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
-  private static final int TAIL_LINES = 20;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern MKE2FS_VERSION = Pattern.compile("mke2fs (\\d+)\\.(\\d+)");
 
@@ -39,6 +36,7 @@ public final class Formatter {
   private final List<Path> toolDirs;
   /** mke2fs version per tool path, asked once: it decides whether assume_storage_prezeroed is known. */
   private final Map<Path, Boolean> knowsPrezeroed = new ConcurrentHashMap<>();
+  private final ToolProcesses processes = new ToolProcesses();
 
   public Formatter(Duration timeout) {
     this(timeout, defaultToolDirs());
@@ -167,11 +165,11 @@ public final class Formatter {
   private boolean knowsPrezeroed(Path tool) {
     return knowsPrezeroed.computeIfAbsent(tool, t -> {
       try {
-        Result r = run(List.of(t.toString(), "-V"), PROBE_TIMEOUT);
+        ToolProcesses.Result r = processes.run(List.of(t.toString(), "-V"), PROBE_TIMEOUT);
         Matcher m = MKE2FS_VERSION.matcher(r.output());
         return m.find() && (Integer.parseInt(m.group(1)) > 1
             || Integer.parseInt(m.group(1)) == 1 && Integer.parseInt(m.group(2)) >= 47);
-      } catch (IOException | TimeoutException e) {
+      } catch (IOException | ToolProcesses.TimeoutException e) {
         log.warn("Could not ask {} for its version, assuming an old one: {}", t, e.toString());
         return false;
       }
@@ -192,10 +190,10 @@ public final class Formatter {
     List<String> argv = command(fs, image, label, extraArgs, allocation);
     String tool = fs.tool().orElseThrow();
     long start = System.nanoTime();
-    Result r;
+    ToolProcesses.Result r;
     try {
-      r = run(argv, timeout);
-    } catch (TimeoutException e) {
+      r = processes.run(argv, timeout);
+    } catch (ToolProcesses.TimeoutException e) {
       throw new VolumeException(ErrorCode.FORMAT_FAILED, tool + " timed out after " + describe(timeout)
           + " formatting " + image + " and was killed; the host may be overloaded, or raise the format timeout.");
     } catch (IOException e) {
@@ -242,9 +240,9 @@ public final class Formatter {
       return Optional.empty();
     }
     try {
-      Result r = run(List.of(blkid.get().toString(), "-o", "udev", "-p", image.toString()), PROBE_TIMEOUT);
+      ToolProcesses.Result r = processes.run(List.of(blkid.get().toString(), "-o", "udev", "-p", image.toString()), PROBE_TIMEOUT);
       return r.exitCode() == 0 ? parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
-    } catch (IOException | TimeoutException e) {
+    } catch (IOException | ToolProcesses.TimeoutException e) {
       log.warn("blkid failed on {}: {}", image, e.toString());
       return Optional.empty();
     }
@@ -293,113 +291,9 @@ public final class Formatter {
     return bytes.toString(StandardCharsets.UTF_8);
   }
 
-  // ---- processes ----------------------------------------------------------------------------
-
-  private record Result(int exitCode, String output) {}
-
-  /** Every tool this formatter is running now, so that a shutdown can stop them. */
-  private final Set<Process> running = ConcurrentHashMap.newKeySet();
-
   /** Kills every mkfs or blkid this formatter still runs (at shutdown, after the grace period); returns how many. */
   public int killRunning() {
-    int killed = 0;
-    for (Process p : List.copyOf(running)) {
-      p.destroyForcibly();
-      killed++;
-    }
-    return killed;
-  }
-
-  private static final class TimeoutException extends Exception {
-    private static final long serialVersionUID = 1L;
-  }
-
-  /**
-   * Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and
-   * last lines. The tool's working directory is a fresh empty folder of its own, removed afterwards, so
-   * a relative name in its arguments resolves to nothing that exists.
-   */
-  private Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
-    Path cwd = Files.createTempDirectory("volumed-cwd-", PosixFilePermissions.asFileAttribute(
-        PosixFilePermissions.fromString("rwx------")));
-    Path out = Files.createTempFile("volumed-mkfs-", ".log");
-    try {
-      ProcessBuilder pb = new ProcessBuilder(argv)
-          .directory(cwd.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(out.toFile());
-      pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
-      Process p = pb.start();
-      running.add(p);
-      try {
-        int exit = waitFor(p, limit);
-        return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
-      } finally {
-        running.remove(p);
-      }
-    } finally {
-      Files.deleteIfExists(out);
-      removeTree(cwd);
-    }
-  }
-
-  /** Removes the tool's working folder and whatever a tool may have left in it (never following a link). */
-  private static void removeTree(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      log.warn("Could not remove the tools' working folder {}: {}", dir, e.toString());
-    }
-  }
-
-  private static int waitFor(Process p, Duration limit) throws TimeoutException, IOException {
-    try {
-      if (p.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
-        return p.exitValue();
-      }
-      killAndWait(p);
-      throw new TimeoutException();
-    } catch (InterruptedException e) {
-      killAndWait(p);
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + p.info().command().orElse("the tool"), e);
-    }
-  }
-
-  private static void killAndWait(Process p) {
-    p.destroyForcibly();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        p.waitFor();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // keep waiting: never leave a mkfs running on an image we are about to delete
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * The last lines of the output. A tool that rejects its arguments prints the reason first and then
-   * its usage text (mkfs.xfs: ~30 lines), which would push the reason out of the tail: it is cut off.
-   */
-  static String tail(List<String> output) {
-    List<String> lines = output;
-    for (int i = 0; i < output.size(); i++) {
-      if (output.get(i).regionMatches(true, 0, "Usage:", 0, 6) && i > 0) {
-        lines = new ArrayList<>(output.subList(0, i));
-        lines.add("(usage text omitted)");
-        break;
-      }
-    }
-    List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
-    return String.join("\n", last);
+    return processes.killRunning();
   }
 
   private static String describe(Duration d) {
