@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * it so), or for a long option also {@code --opt=value}. Everything else is refused:
  * an argument that is neither an allowed option nor the value of the one before it, {@code --},
  * clustered ({@code -jF}) or attached ({@code -b4096}) short options, and abbreviated or unknown
- * long options. A value may not name a path (no {@code /}, no NUL), and a value listed with
- * sub-option names ({@code "-E" = [stride, stripe_width]}) may hold only those keys.
+ * long options. A value may not name a path (no {@code /}, no NUL) nor be {@code list-all}, and a
+ * value listed with sub-option names ({@code "-E" = [stride, stripe_width]}) may hold only those keys.
  */
 public final class MkfsArgsPolicy {
   private static final String FLAG = "flag";
@@ -55,7 +55,7 @@ public final class MkfsArgsPolicy {
 
   public MkfsArgsPolicy(Map<FileSystemType, Map<String, Rule>> allowed) {
     Map<FileSystemType, Map<String, Rule>> copy = new EnumMap<>(FileSystemType.class);
-    allowed.forEach((fs, options) -> copy.put(fs, Map.copyOf(options)));
+    allowed.forEach((fs, options) -> copy.put(fs, java.util.Collections.unmodifiableMap(new TreeMap<>(options))));
     this.allowed = copy;
   }
 
@@ -99,9 +99,9 @@ public final class MkfsArgsPolicy {
         + " \"*\" (one value of any content) or a non-empty list of sub-option names");
   }
 
-  /** The options allowed for fs, each with how it takes its value (sorted by name). */
+  /** The options allowed for fs, each with how it takes its value, sorted by name. */
   public Map<String, Rule> allowed(FileSystemType fs) {
-    return new TreeMap<>(allowed.getOrDefault(fs, Map.of()));
+    return allowed.getOrDefault(fs, Map.of());
   }
 
   /** Passes, or throws PERMISSION_DENIED naming the first argument that is refused and what is accepted. */
@@ -149,6 +149,10 @@ public final class MkfsArgsPolicy {
     if (value.contains("/") || value.indexOf('\0') >= 0) {
       throw new VolumeException(ErrorCode.PERMISSION_DENIED, "the value \"" + value + "\" of mkfs option "
           + option + " names a path; mkfsArgs may only tune the new file system");
+    }
+    if (value.equals("list-all")) { // mkfs.btrfs -O/-R list-all prints a list and exits 0, formatting nothing
+      throw new VolumeException(ErrorCode.PERMISSION_DENIED, "mkfs option " + option + " list-all only lists"
+          + " what the tool knows and formats nothing; name the features to use");
     }
     if (rule.keys().isEmpty()) {
       return;

@@ -82,6 +82,13 @@ class MkfsArgsPolicyTest {
   }
 
   @Test
+  void aValueThatMakesMkfsExitWithoutFormattingIsRefused() {
+    // mkfs.btrfs -O list-all exits 0 having formatted nothing: the volume would be "ready" without a file system.
+    assertDenied(FileSystemType.BTRFS, "formats nothing", List.of("-O", "list-all"));
+    assertDenied(FileSystemType.BTRFS, "formats nothing", List.of("--runtime-features=list-all"));
+  }
+
+  @Test
   void aRefusalSaysWhatIsAccepted() {
     VolumeException e = assertThrows(VolumeException.class,
         () -> POLICY.check(FileSystemType.BTRFS, List.of("-M", "victim.img")));
