@@ -12,14 +12,19 @@ import java.util.List;
 /**
  * What mke2fs writes to a sparse image, from above. volumed formats with lazy init and
  * assume_storage_prezeroed, so inode tables are not written; what is (measured, e2fsprogs 1.47):
- * per block group up to 4 blocks (bitmaps; ext2/3 write them in every group: -b 1024 -g 256 on
- * 10 GiB wrote 164 MiB); a superblock and the group descriptor table in each backup group (with
- * -O ^sparse_super that is every group, which grows with the square of the size: 1 TiB wrote
- * 4,130 MiB); the whole journal when the journal inode has no extents (ext3, ext2 with a journal,
- * ext4 -O ^extent: -J size=4096 wrote 4 GiB) or when lazy_journal_init=0 asks for it; inode tables
- * when lazy_itable_init=0 asks for them; and the orphan file (-E orphan_file_size=, a number of blocks
- * or with K/M/G/T; 64M wrote 64 MiB). The block size is -b, else 4096, or also 1024 for images under
- * 512 MiB or with -T (mke2fs.conf's small and floppy types): the larger estimate of the two counts.
+ * <ul>
+ *   <li>per block group up to 4 blocks (bitmaps; ext2/3 write them in every group: -b 1024 -g 256
+ *       on 10 GiB wrote 164 MiB);</li>
+ *   <li>a superblock and the group descriptor table in each backup group; with -O ^sparse_super or
+ *       -r 0 that is every group, which grows with the square of the size (1 TiB wrote 4,130 MiB,
+ *       32 GiB of 1 KiB blocks 1,040 MiB);</li>
+ *   <li>the whole journal when its inode has no extents (ext3, ext2 with a journal, ext4 -O ^extent:
+ *       -J size=4096 wrote 4 GiB) or when lazy_journal_init=0 asks for it;</li>
+ *   <li>inode tables when lazy_itable_init=0 asks for them (older e2fsprogs honour it);</li>
+ *   <li>the orphan file (-E orphan_file_size=, blocks or with K/M/G/T: 64M wrote 64 MiB).</li>
+ * </ul>
+ * The block size is -b, else 4096, or also 1024 for images under 512 MiB or with -T (mke2fs.conf's
+ * small and floppy types): the larger estimate of the two counts.
  */
 final class ExtOverhead {
   private ExtOverhead() {}
@@ -40,7 +45,9 @@ final class ExtOverhead {
     long groups = blocks / perGroup + 1;
     long descriptorBlocks = times(groups, 64) / block + 1;
     List<String> features = o.items("-O");
-    long backups = features.contains("^sparse_super") ? groups : sparseBackups(groups);
+    // Without sparse_super (-O ^sparse_super, or -r 0: revision 0 has no features) every group has a backup.
+    boolean everyGroup = features.contains("^sparse_super") || o.has("-r") && !"1".equals(o.last("-r"));
+    long backups = everyGroup ? groups : sparseBackups(groups);
     long total = plus(metadata, times(times(groups, 4), block), times(times(backups, descriptorBlocks + 1), block));
     if (journalWritten(fs, o, features)) {
       total = plus(total, journalBytes(o, blocks, block, size));

@@ -41,6 +41,8 @@ class FormatOverheadTest {
   @CsvSource(delimiter = '|', value = {
       "ext4 | 10G |",
       "ext4 | 1T  | -O ^sparse_super,^resize_inode", // a superblock and descriptor table in all 8192 groups
+      "ext4 | 32G | -b 1024 -O ^sparse_super,^resize_inode",
+      "ext2 | 32G | -b 1024 -r 0",                     // revision 0 has no sparse_super either
       "ext2 | 10G | -b 1024 -g 256",                   // ext2/3 write their bitmaps in all 40960 groups
       "ext3 | 10G | -b 1024 -g 256",
       "ext4 | 10G | -b 1024 -g 256 -O ^flex_bg",
