@@ -462,7 +462,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       if (spec.allocation().reservesBlocks()) {
         blocks = plus(blocks, spec.size());
       } else {
-        overhead = plus(overhead, FormatOverhead.estimate(spec.fs(), spec.size()));
+        overhead = plus(overhead, FormatOverhead.estimate(spec));
       }
     }
     if (blocks > 0) {
@@ -536,7 +536,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     if (spec.allocation().reservesBlocks()) {
       inFlightBlocks += spec.size();
     } else {
-      inFlightOverhead += FormatOverhead.estimate(spec.fs(), spec.size());
+      inFlightOverhead += FormatOverhead.estimate(spec);
     }
     return id;
   }
@@ -565,7 +565,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     if (spec.allocation().reservesBlocks()) {
       inFlightBlocks -= spec.size();
     } else {
-      inFlightOverhead -= FormatOverhead.estimate(spec.fs(), spec.size());
+      inFlightOverhead -= FormatOverhead.estimate(spec);
     }
   }
 

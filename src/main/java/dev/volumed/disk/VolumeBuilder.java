@@ -183,7 +183,7 @@ public final class VolumeBuilder {
       return e;
     }
     boolean full = e.getMessage().contains("No space left on device")
-        || free < FormatOverhead.estimate(spec.fs(), spec.size());
+        || free < FormatOverhead.estimate(spec);
     if (!full) {
       return e;
     }

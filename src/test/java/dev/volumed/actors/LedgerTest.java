@@ -243,7 +243,7 @@ class LedgerTest {
 
   @Test
   void sparseFormattedVolumeNeedsFreeSpaceForItsFormattingOverhead() {
-    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB, List.of());
     ControlledSpace space = new ControlledSpace(100 * GIB, overhead - 1);
     Pool pool = pool(OptionalLong.of(10 * GIB), 0, 4.0, space);
 
@@ -254,7 +254,7 @@ class LedgerTest {
 
   @Test
   void sparseFormattingOverheadFitsExactlyAndCountsWhileInFlight() {
-    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB, List.of());
     ControlledSpace space = new ControlledSpace(100 * GIB, overhead);
     Pool pool = pool(OptionalLong.of(10 * GIB), 0, 4.0, space);
 
@@ -269,7 +269,7 @@ class LedgerTest {
 
   @Test
   void formattingOverheadMustFitBeyondTheReserve() {
-    long overhead = FormatOverhead.estimate(FileSystemType.XFS, 2 * GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.XFS, 2 * GIB, List.of());
     // C = 100 GiB, R = 1 GiB: free must be at least R + overhead
     ControlledSpace space = new ControlledSpace(100 * GIB, GIB + overhead - 1);
     Pool pool = pool(OptionalLong.empty(), 1, 4.0, space);
