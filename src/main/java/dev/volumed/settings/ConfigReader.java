@@ -30,17 +30,25 @@ final class ConfigReader {
   private final Config config;
   private final String prefix;
   private final List<String> problems;
+  /** A section that is not one was reported once; its keys are not reported missing one by one. */
+  private final boolean reported;
 
   ConfigReader(Config config, String prefix, List<String> problems) {
+    this(config, prefix, problems, false);
+  }
+
+  private ConfigReader(Config config, String prefix, List<String> problems, boolean reported) {
     this.config = config;
     this.prefix = prefix;
     this.problems = problems;
+    this.reported = reported;
   }
 
-  /** The reader of a subsection; a subsection that is not a section is a problem (and read as empty). */
+  /** The reader of a subsection; a subsection that is not a section is one problem (and read as empty). */
   ConfigReader section(String key) {
+    int before = problems.size();
     Config sub = read(key, ConfigFactory.empty(), "must be a section { ... }", config::getConfig, c -> true);
-    return new ConfigReader(sub, prefix + key + ".", problems);
+    return new ConfigReader(sub, prefix + key + ".", problems, reported || problems.size() > before);
   }
 
   Config config() {
@@ -58,6 +66,9 @@ final class ConfigReader {
 
   /** Records a problem with a key: {@code <key> = <value>: <what is accepted>}. */
   void refuse(String key, String accepted) {
+    if (reported) {
+      return;
+    }
     if (!config.hasPathOrNull(key)) {
       problems.add(name(key) + " is missing: " + accepted);
     } else {
@@ -119,7 +130,8 @@ final class ConfigReader {
 
   /** A list of users (or groups) that exist on this host, by name or number. */
   List<String> ids(String key, boolean user) {
-    List<? extends ConfigValue> values = read(key, List.of(), "must be a list like [\"alice\", 1001]",
+    List<? extends ConfigValue> values = read(key, List.of(), user ? "must be a list like [\"alice\", 1001]"
+        : "must be a list like [\"kvm\", 1001]",
         config::getList, l -> true);
     List<String> ids = new ArrayList<>();
     for (ConfigValue value : values) {

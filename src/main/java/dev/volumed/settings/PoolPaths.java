@@ -17,10 +17,11 @@ import java.util.List;
 final class PoolPaths {
   private PoolPaths() {}
 
+  /** Paths that could not be read (null) were already reported and are left out. */
   static void check(ConfigReader volumed, Path socket, List<PoolSettings> pools) {
     List<Path> real = new ArrayList<>();
     for (PoolSettings pool : pools) {
-      real.add(realPath(volumed, key(pool), pool.path()));
+      real.add(pool.path() == null ? null : realPath(volumed, key(pool), pool.path()));
     }
     for (int i = 0; i < pools.size(); i++) {
       for (int j = i + 1; j < pools.size(); j++) {
@@ -37,7 +38,7 @@ final class PoolPaths {
             + " not inside another pool's");
       }
     }
-    Path realSocket = realPath(volumed, "socket.path", socket);
+    Path realSocket = socket == null ? null : realPath(volumed, "socket.path", socket);
     for (int i = 0; i < pools.size(); i++) {
       if (realSocket != null && real.get(i) != null && realSocket.startsWith(real.get(i))) {
         volumed.problems().add(volumed.name("socket.path") + " = " + socket + ": is inside the folder of pool "

@@ -103,7 +103,7 @@ public record PoolSettings(
   private static PoolSettings read(String name, ConfigReader c) {
     return new PoolSettings(
         name,
-        c.parsed("path", Path.of("/"), "must be a folder, like \"/srv/volumes\"", PoolSettings::folder),
+        c.parsed("path", null, "must be a folder, like \"/srv/volumes\"", PoolSettings::folder),
         c.optionalBytes("capacity", MIN_CAPACITY),
         c.number("reserved-percent", 0, 100, "must be a number from 0 up to (not including) 100"),
         c.number("max-overcommit-ratio", 1, Double.POSITIVE_INFINITY, "must be a number of at least 1.0"),

@@ -104,9 +104,7 @@ public record Settings(
     Accounting accounting = new Accounting(c.section("accounting").duration("refresh-interval", MIN_REFRESH, MAX_TIMER));
     Shutdown shutdown = new Shutdown(c.section("shutdown").duration("grace", Duration.ZERO, MAX_TIMER));
     List<PoolSettings> pools = PoolSettings.readAll(c);
-    if (problems.isEmpty()) {
-      PoolPaths.check(c, socket.path(), pools);
-    }
+    PoolPaths.check(c, socket.path(), pools);
     return problems.isEmpty()
         ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools))
         : new Invalid(problems);
@@ -122,7 +120,7 @@ public record Settings(
   }
 
   private static Socket socket(ConfigReader s) {
-    Path path = s.parsed("path", Path.of("/"), "must be a socket path of at most " + MAX_SOCKET_PATH_BYTES
+    Path path = s.parsed("path", null, "must be a socket path of at most " + MAX_SOCKET_PATH_BYTES
         + " bytes once absolute (what a Unix socket address holds)", Settings::socketPath);
     Set<PosixFilePermission> mode = s.parsed("mode", Set.of(), PoolSettings.MODE_RULE, PoolSettings::parseMode);
     if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
