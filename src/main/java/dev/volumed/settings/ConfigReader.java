@@ -32,23 +32,31 @@ final class ConfigReader {
   private final List<String> problems;
   /** A section that is not one was reported once; its keys are not reported missing one by one. */
   private final boolean reported;
+  /** When read over defaults: the section's own keys; a bad inherited value is the defaults' to report. */
+  private final Config own;
 
   ConfigReader(Config config, String prefix, List<String> problems) {
-    this(config, prefix, problems, false);
+    this(config, prefix, problems, false, null);
   }
 
-  private ConfigReader(Config config, String prefix, List<String> problems, boolean reported) {
+  private ConfigReader(Config config, String prefix, List<String> problems, boolean reported, Config own) {
     this.config = config;
     this.prefix = prefix;
     this.problems = problems;
     this.reported = reported;
+    this.own = own;
+  }
+
+  /** This section read over {@code defaults}; only the values it sets itself are reported here. */
+  ConfigReader over(Config defaults) {
+    return new ConfigReader(config.withFallback(defaults), prefix, problems, reported, config);
   }
 
   /** The reader of a subsection; a subsection that is not a section is one problem (and read as empty). */
   ConfigReader section(String key) {
     int before = problems.size();
     Config sub = read(key, ConfigFactory.empty(), "must be a section { ... }", config::getConfig, c -> true);
-    return new ConfigReader(sub, prefix + key + ".", problems, reported || problems.size() > before);
+    return new ConfigReader(sub, prefix + key + ".", problems, reported || problems.size() > before, null);
   }
 
   Config config() {
@@ -66,7 +74,7 @@ final class ConfigReader {
 
   /** Records a problem with a key: {@code <key> = <value>: <what is accepted>}. */
   void refuse(String key, String accepted) {
-    if (reported) {
+    if (!reportsHere(key)) {
       return;
     }
     if (!config.hasPathOrNull(key)) {
@@ -74,6 +82,10 @@ final class ConfigReader {
     } else {
       problems.add(name(key) + " = " + shown(config.getValue(key)) + ": " + accepted);
     }
+  }
+
+  private boolean reportsHere(String key) {
+    return !reported && (own == null || own.hasPathOrNull(key));
   }
 
   Duration duration(String key, Duration min, Duration max) {
@@ -151,9 +163,11 @@ final class ConfigReader {
     } catch (VolumeException e) {
       // neither a name this host knows nor a number: said below
     }
-    problems.add(name(key) + " = " + shown(value) + ": " + (user
-        ? "must be a user name that exists on this host or a numeric uid"
-        : "must be a group name that exists on this host or a numeric gid"));
+    if (reportsHere(key)) {
+      problems.add(name(key) + " = " + shown(value) + ": " + (user
+          ? "must be a user name that exists on this host or a numeric uid"
+          : "must be a group name that exists on this host or a numeric gid"));
+    }
     return "";
   }
 

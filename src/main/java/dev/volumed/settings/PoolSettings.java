@@ -53,7 +53,8 @@ public record PoolSettings(
   /** Every pool of {@code volumed.pools} not set to null, each read over {@code volumed.pool-defaults}. */
   static List<PoolSettings> readAll(ConfigReader volumed) {
     ConfigReader pools = volumed.section("pools");
-    Config defaults = volumed.section("pool-defaults").config();
+    ConfigReader defaults = volumed.section("pool-defaults");
+    read("pool-defaults", null, defaults); // its problems once, under its own name
     List<PoolSettings> all = new ArrayList<>();
     for (String name : pools.config().root().keySet().stream().sorted().toList()) {
       String key = ConfigUtil.joinPath(name);
@@ -65,9 +66,9 @@ public record PoolSettings(
       } else if (section.valueType() != ConfigValueType.OBJECT) {
         pools.refuse(key, "must be a section { path = \"/srv/volumes\", ... } or null");
       } else if (hasOwnPath(pools, key, name)) {
-        ConfigReader pool = new ConfigReader(pools.config().getConfig(key).withFallback(defaults),
-            pools.name(key) + ".", volumed.problems());
-        all.add(read(name, pool));
+        ConfigReader pool = pools.section(key).over(defaults.config());
+        all.add(read(name, pool.parsed("path", null, "must be a folder, like \"/srv/volumes\"", PoolSettings::folder),
+            pool));
       }
     }
     if (all.isEmpty() && volumed.problems().isEmpty()) {
@@ -100,10 +101,10 @@ public record PoolSettings(
     return true;
   }
 
-  private static PoolSettings read(String name, ConfigReader c) {
+  private static PoolSettings read(String name, Path path, ConfigReader c) {
     return new PoolSettings(
         name,
-        c.parsed("path", null, "must be a folder, like \"/srv/volumes\"", PoolSettings::folder),
+        path,
         c.optionalBytes("capacity", MIN_CAPACITY),
         c.number("reserved-percent", 0, 100, "must be a number from 0 up to (not including) 100"),
         c.number("max-overcommit-ratio", 1, Double.POSITIVE_INFINITY, "must be a number of at least 1.0"),

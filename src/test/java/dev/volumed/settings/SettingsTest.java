@@ -253,6 +253,16 @@ class SettingsTest {
   }
 
   @Test
+  void poolDefaultsReachEveryPoolAndTheirBadValuesAreReportedOnceUnderTheirOwnName() {
+    Settings settings = read("volumed.pool-defaults.mode = \"0640\"\nvolumed.pools.b.path = \"" + dir.resolve("b") + "\"");
+    assertEquals(List.of(PoolSettings.parseMode("0640"), PoolSettings.parseMode("0640")),
+        settings.pools().stream().map(PoolSettings::mode).toList(), "the packaged default pool too");
+    assertEquals(List.of("volumed.pool-defaults.mode = rw: must be an octal permission mode of 3 or 4 digits,"
+            + " like \"0600\""),
+        problems("volumed.pool-defaults.mode = rw\nvolumed.pools.b.path = \"" + dir.resolve("b") + "\""));
+  }
+
+  @Test
   void aMisspeltKeyIsRefusedWithTheKeysThatSectionKnows() {
     List<String> problems = problems("volumed.socket.max-conections = 10\nvolumed.pools.default.capasity = 1G");
     assertEquals(2, problems.size(), problems.toString());
