@@ -41,6 +41,10 @@ public final class Main {
       return;
     }
     Settings settings = ((Settings.Valid) loaded).settings();
+    // The configuration is read once, at start-up: SIGHUP (a terminal gone, or a reload out of habit)
+    // must not stop volumed, so it is logged and otherwise ignored.
+    Signal.handle(new Signal("HUP"), signal -> LoggerFactory.getLogger(Main.class).warn(
+        "SIGHUP: ignored; volumed reads its configuration only at start-up, restart it to apply changes"));
     config = Settings.withShutdownTimeouts(config);
     Formatter formatter = new Formatter(settings.format().timeout());
     ActorSystem<Supervisor.Command> system =
@@ -55,10 +59,6 @@ public final class Main {
         System.exit(0);
       });
     }
-    // The configuration is read once, at start-up: SIGHUP (a terminal gone, or a reload out of habit)
-    // must not stop volumed, so it is logged and otherwise ignored.
-    Signal.handle(new Signal("HUP"), signal -> LoggerFactory.getLogger(Main.class).warn(
-        "SIGHUP: ignored; volumed reads its configuration only at start-up, restart it to apply changes"));
     // When the actor system stops on its own (e.g. the socket cannot be bound), the process ends with it.
     system.getWhenTerminated().thenRun(() -> {
       if (!signalled.get()) {

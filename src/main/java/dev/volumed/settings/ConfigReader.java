@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 /**
  * Reads typed values of one section of the configuration. A value that is missing, of the wrong
  * type or out of range is not thrown: it becomes one line in the shared list of problems
- * ({@code volumed.socket.max-connections = 0: must be a whole number from 1 to 2147483647}) and
+ * ({@code volumed.socket.max-connections = 0: must be a whole number from 1 to 100000}) and
  * the read returns a harmless placeholder, so that every problem of a file is reported at once.
  */
 final class ConfigReader {
