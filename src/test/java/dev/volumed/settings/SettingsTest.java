@@ -102,7 +102,7 @@ class SettingsTest {
   @Test
   void readingTheConfigurationCreatesNothing() {
     read("");
-    assertTrue(problems("volumed.socket.max-connections = 0").size() == 1);
+    assertEquals(1, problems("volumed.socket.max-connections = 0").size());
     assertFalse(Files.exists(dir.resolve("run")), "the socket's folder");
     assertFalse(Files.exists(dir.resolve("pools")), "the pool's folder");
   }
