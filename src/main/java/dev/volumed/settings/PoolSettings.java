@@ -41,7 +41,7 @@ public record PoolSettings(
 
   /** An octal permission mode: 3 or 4 octal digits, only permission bits (no setuid, setgid, sticky). */
   private static final Pattern MODE = Pattern.compile("0?[0-7]{3}");
-  static final String MODE_RULE = "must be an octal permission mode of 3 or 4 digits, like \"0600\"";
+  static final String MODE_RULE = "must be an octal permission mode like \"0600\" (3 digits, or 4 with a leading 0)";
 
   /** The smallest capacity a pool may be given. */
   static final long MIN_CAPACITY = Sizes.MIB;
@@ -59,10 +59,10 @@ public record PoolSettings(
     for (String name : pools.config().root().keySet().stream().sorted().toList()) {
       String key = ConfigUtil.joinPath(name);
       ConfigValue section = pools.config().root().get(name);
-      if (!NAME.matcher(name).matches()) {
-        volumed.problems().add(pools.name(key) + ": " + NAME_RULE);
-      } else if (section.valueType() == ConfigValueType.NULL) {
+      if (section.valueType() == ConfigValueType.NULL) {
         continue; // switched off, e.g. the packaged "default" pool
+      } else if (!NAME.matcher(name).matches()) {
+        volumed.problems().add(pools.name(key) + ": " + NAME_RULE);
       } else if (section.valueType() != ConfigValueType.OBJECT) {
         pools.refuse(key, "must be a section { path = \"/srv/volumes\", ... } or null");
       } else if (hasOwnPath(pools, key, name)) {

@@ -56,7 +56,7 @@ class StartUpTest {
     assertEquals(2, exit.code(), "exit code; stderr: " + exit.stderr());
     assertEquals(List.of(
         "volumed: volumed.accounting.refresh-interval = 0s: must be a duration from 1s to 30d, like 30s, 10m or 1h",
-        "volumed: volumed.pools.a.mode = rw: must be an octal permission mode of 3 or 4 digits, like \"0600\"",
+        "volumed: volumed.pools.a.mode = rw: must be an octal permission mode like \"0600\" (3 digits, or 4 with a leading 0)",
         "volumed: volumed.pools.a.path = " + pool + " and volumed.pools.b.path = " + pool.resolve("b")
             + ": pools a and b overlap (" + pool + " holds " + pool.resolve("b")
             + "); give each pool a folder of its own, not inside another pool's"),

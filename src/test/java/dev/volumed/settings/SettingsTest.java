@@ -188,9 +188,9 @@ class SettingsTest {
   @Test
   void modesAreOctalPermissionModes() {
     refusedWith("volumed.pools.default.mode = rw",
-        "volumed.pools.default.mode = rw: must be an octal permission mode of 3 or 4 digits, like \"0600\"");
+        "volumed.pools.default.mode = rw: must be an octal permission mode like \"0600\" (3 digits, or 4 with a leading 0)");
     refusedWith("volumed.socket.mode = \"4755\"",
-        "volumed.socket.mode = 4755: must be an octal permission mode of 3 or 4 digits, like \"0600\"");
+        "volumed.socket.mode = 4755: must be an octal permission mode like \"0600\" (3 digits, or 4 with a leading 0)");
   }
 
   @Test
@@ -257,8 +257,8 @@ class SettingsTest {
     Settings settings = read("volumed.pool-defaults.mode = \"0640\"\nvolumed.pools.b.path = \"" + dir.resolve("b") + "\"");
     assertEquals(List.of(PoolSettings.parseMode("0640"), PoolSettings.parseMode("0640")),
         settings.pools().stream().map(PoolSettings::mode).toList(), "the packaged default pool too");
-    assertEquals(List.of("volumed.pool-defaults.mode = rw: must be an octal permission mode of 3 or 4 digits,"
-            + " like \"0600\""),
+    assertEquals(List.of("volumed.pool-defaults.mode = rw: must be an octal permission mode like \"0600\""
+            + " (3 digits, or 4 with a leading 0)"),
         problems("volumed.pool-defaults.mode = rw\nvolumed.pools.b.path = \"" + dir.resolve("b") + "\""));
   }
 
