@@ -20,9 +20,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,18 +58,28 @@ public final class PoolStore {
   /**
    * Rebuilds the books from what is on disk: removes temporary leftovers of interrupted work,
    * reads each image's metadata, adopts images without metadata, and drops metadata whose image
-   * is gone.
+   * is gone. Each image is checked against its metadata ({@link ImageCheck}): one that does not match
+   * is loaded DAMAGED, its metadata kept as it is. A metadata file or batch note that cannot be read
+   * is moved to the quarantine and the pool loads without it.
    */
   public List<Volume> load() {
     try {
       Files.createDirectories(root);
       PoolDir.walkToFolder(root, META_DIR, true).close(); // never through a symlink under the root
       rollBackUnfinishedBatches();
+      Set<String> recorded = recordedNames();
       List<Volume> volumes = new ArrayList<>();
-      for (Path image : scanImages()) {
-        volumes.add(loadOne(image));
+      Set<String> images = new HashSet<>();
+      for (Path image : scanImages(recorded)) {
+        images.add(root.relativize(image).toString());
+        loadOne(image).ifPresent(volumes::add);
       }
-      removeOrphanMetadata();
+      for (String name : recorded) {
+        if (!images.contains(name)) {
+          // Something that is not a regular file stands at a recorded image's name.
+          readMetadata(name).map(this::checked).ifPresent(volumes::add);
+        }
+      }
       return volumes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -114,13 +127,23 @@ public final class PoolStore {
       for (Path note : notes) {
         String noteName = BATCH_DIR + "/" + note.getFileName();
         if (!ImageFiles.isTempName(note.getFileName().toString())) {
+          List<String> names;
+          try {
+            names = readNote(note);
+          } catch (IOException | RuntimeException e) {
+            quarantine(noteName, "unreadable batch note (" + e.getMessage() + ")",
+                "the volumes of that batch are kept, as volumed cannot tell which they were");
+            continue;
+          }
           int removed = 0;
-          for (JsonNode name : JSON.readTree(Files.readAllBytes(note))) {
-            if (Names.problem(name.asText()) == null && ImageFiles.deleteDurably(root, name.asText())) {
+          for (String name : names) {
+            if (Names.problem(name) == null && ImageFiles.deleteDurably(root, name)) {
               removed++;
-              pruneEmptyParents(root.resolve(name.asText()));
+              pruneEmptyParents(root.resolve(name));
             }
-            deleteMetadata(name.asText());
+            if (Names.problem(name) == null) {
+              deleteMetadata(name);
+            }
           }
           log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
               + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
@@ -151,15 +174,27 @@ public final class PoolStore {
     return removed[0];
   }
 
-  /** Blocks really on disk for each named volume that still exists. */
-  public Map<String, Long> measure(List<String> names) {
-    Map<String, Long> result = new HashMap<>();
-    for (String name : names) {
-      try {
-        result.put(name, ImageFiles.allocatedBytes(root, name));
-      } catch (IOException e) {
-        log.debug("pool {}: cannot measure {}: {}", poolName, name, e.toString());
+  /** A batch note: the JSON list of its volumes' names. */
+  private static List<String> readNote(Path note) throws IOException {
+    JsonNode list = JSON.readTree(Files.readAllBytes(note));
+    List<String> names = new ArrayList<>();
+    if (list == null || !list.isArray()) {
+      throw new IOException("not a JSON list of volume names");
+    }
+    for (JsonNode name : list) {
+      if (!name.isTextual()) {
+        throw new IOException("not a JSON list of volume names");
       }
+      names.add(name.asText());
+    }
+    return names;
+  }
+
+  /** Each volume's image checked against its metadata: the blocks it really uses, and its damage if any. */
+  public Map<String, ImageCheck.Result> measure(List<VolumeSpec> specs) {
+    Map<String, ImageCheck.Result> result = new HashMap<>();
+    for (VolumeSpec spec : specs) {
+      result.put(spec.name(), ImageCheck.check(root, spec));
     }
     return result;
   }
@@ -220,7 +255,8 @@ public final class PoolStore {
     return root.resolve(META_DIR).resolve(name + META_SUFFIX);
   }
 
-  private List<Path> scanImages() throws IOException {
+  /** Regular files in the pool that may be volumes; a folder standing at a recorded image's name is not entered. */
+  private List<Path> scanImages(Set<String> recorded) throws IOException {
     List<Path> images = new ArrayList<>();
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
@@ -228,7 +264,8 @@ public final class PoolStore {
         if (dir.equals(root)) {
           return FileVisitResult.CONTINUE;
         }
-        if (dir.getFileName().toString().startsWith(".") || root.relativize(dir).getNameCount() >= Names.MAX_SEGMENTS) {
+        if (dir.getFileName().toString().startsWith(".") || root.relativize(dir).getNameCount() >= Names.MAX_SEGMENTS
+            || recorded.contains(root.relativize(dir).toString())) {
           return FileVisitResult.SKIP_SUBTREE;
         }
         return FileVisitResult.CONTINUE;
@@ -258,26 +295,34 @@ public final class PoolStore {
     return images;
   }
 
-  private Volume loadOne(Path image) throws IOException {
+  /** A volume from its image and metadata (checked), or adopted; empty when the image went away meanwhile. */
+  private Optional<Volume> loadOne(Path image) throws IOException {
     String name = root.relativize(image).toString();
-    long size = Files.size(image);
-    long allocated = ImageFiles.allocatedBytes(image);
-    Optional<Volume> recorded = readMetadata(name, allocated);
+    Optional<Volume> recorded = readMetadata(name);
     if (recorded.isPresent()) {
-      Volume volume = recorded.get();
-      if (volume.spec().size() != size) {
-        log.warn("pool {}: {} is {} bytes long, its metadata says {}; counting its real length",
-            poolName, name, size, volume.spec().size());
-        volume = withSize(volume, size);
-        writeMetadata(volume);
-      }
-      return volume;
+      return Optional.of(checked(recorded.get()));
     }
-    Volume adopted = adopt(image, name, size, allocated);
+    Volume adopted;
+    try {
+      adopted = adopt(image, name, Files.size(image), ImageFiles.allocatedBytes(image));
+    } catch (NoSuchFileException gone) {
+      log.warn("pool {}: {} went away while the pool was loading; not adopted", poolName, image);
+      return Optional.empty();
+    }
     writeMetadata(adopted);
-    log.info("pool {}: adopted {} ({} bytes, fs {}, {})", poolName, name, size,
+    log.info("pool {}: adopted {} ({} bytes, fs {}, {})", poolName, name, adopted.spec().size(),
         adopted.spec().fs().wireName(), adopted.spec().allocation().wireName());
-    return adopted;
+    return Optional.of(adopted);
+  }
+
+  /** The volume as its image is now: its metadata is kept as it is even when the image does not match. */
+  private Volume checked(Volume recorded) {
+    ImageCheck.Result check = ImageCheck.check(root, recorded.spec());
+    if (check.damage().isPresent()) {
+      log.warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size in the books"
+          + " until its image is restored or it is deleted", poolName, recorded.name(), check.damage().get());
+    }
+    return recorded.checked(check.allocatedBytes(), check.damage());
   }
 
   private Volume adopt(Path image, String name, long size, long allocated) throws IOException {
@@ -290,7 +335,8 @@ public final class PoolStore {
     return new Volume(spec, createdAt, allocated, Volume.State.READY, true);
   }
 
-  private Optional<Volume> readMetadata(String name, long allocated) {
+  /** The recorded volume, or empty when there is no metadata or it cannot be read (then it is quarantined). */
+  private Optional<Volume> readMetadata(String name) throws IOException {
     Path path = metadataPath(name);
     try {
       JsonNode node = JSON.readTree(Files.readAllBytes(path));
@@ -303,42 +349,73 @@ public final class PoolStore {
           node.path("label").isTextual() ? Optional.of(node.get("label").asText()) : Optional.empty(),
           mkfsArgs,
           Allocation.fromWire(node.get("allocation").asText()).orElseThrow());
-      return Optional.of(new Volume(spec, Instant.parse(node.get("createdAt").asText()), allocated,
+      return Optional.of(new Volume(spec, Instant.parse(node.get("createdAt").asText()), 0,
           Volume.State.READY, node.path("adopted").asBoolean(false)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      log.warn("pool {}: unreadable metadata {} ({}); adopting the image again", poolName, path, e.toString());
+      quarantine(metadataName(name), "unreadable metadata (" + e + ")", "its image is adopted again");
       return Optional.empty();
     }
   }
 
-  private void removeOrphanMetadata() throws IOException {
+  /**
+   * The names of the volumes that have metadata. Removes temporary leftovers, entries that name no
+   * valid volume and metadata whose image is gone (nothing at its name); a folder where a volume's
+   * metadata file should be is quarantined.
+   */
+  private Set<String> recordedNames() throws IOException {
     Path metaRoot = root.resolve(META_DIR);
+    Set<String> names = new TreeSet<>();
     Files.walkFileTree(metaRoot, new SimpleFileVisitor<>() {
       @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        String fileName = file.getFileName().toString();
-        if (ImageFiles.isTempName(fileName)) {
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        String relative = metaRoot.relativize(dir).toString();
+        if (!dir.equals(metaRoot) && relative.endsWith(META_SUFFIX)) {
+          String image = relative.substring(0, relative.length() - META_SUFFIX.length());
+          // A folder "x.img.json" holds the metadata of volumes "x.img.json/..." unless x.img is the image it is named for.
+          if (Files.isRegularFile(root.resolve(image), LinkOption.NOFOLLOW_LINKS)
+              && !Files.isDirectory(root.resolve(relative), LinkOption.NOFOLLOW_LINKS)) {
+            quarantine(META_DIR + "/" + relative, "a folder where the metadata file of " + image + " should be",
+                "its image is adopted again");
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        if (ImageFiles.isTempName(file.getFileName().toString())) {
           removeInPool(file);
           return FileVisitResult.CONTINUE;
         }
         String relative = metaRoot.relativize(file).toString();
-        if (!relative.endsWith(META_SUFFIX)
-            || !Files.isRegularFile(root.resolve(relative.substring(0, relative.length() - META_SUFFIX.length())),
-                LinkOption.NOFOLLOW_LINKS)) {
+        String name = relative.endsWith(META_SUFFIX)
+            ? relative.substring(0, relative.length() - META_SUFFIX.length()) : null;
+        if (name == null || Names.problem(name) != null) {
+          log.info("pool {}: removing {}: it is not the metadata of a volume", poolName, file);
+          removeInPool(file);
+        } else if (!Files.exists(root.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
           log.info("pool {}: removing metadata {} whose image is gone", poolName, file);
           removeInPool(file);
+        } else {
+          names.add(name);
         }
         return FileVisitResult.CONTINUE;
       }
     });
+    return names;
   }
 
-  private static Volume withSize(Volume volume, long size) {
-    VolumeSpec s = volume.spec();
-    return new Volume(new VolumeSpec(s.name(), size, s.fs(), s.label(), s.mkfsArgs(), s.allocation()),
-        volume.createdAt(), volume.allocatedBytes(), volume.state(), volume.adopted());
+  /** Moves name (under .volumed) to the quarantine with a WARN saying why and what happens instead. */
+  private void quarantine(String name, String why, String consequence) throws IOException {
+    try {
+      Path moved = Quarantine.move(root, name);
+      log.warn("pool {}: {}: {}; moved it to {}, {}", poolName, root.resolve(name), why, moved, consequence);
+    } catch (VolumeException e) {
+      throw new IOException("cannot quarantine " + root.resolve(name) + " (" + why + "): " + e.getMessage(), e);
+    }
   }
 
   private static ObjectNode toJson(Volume volume) {

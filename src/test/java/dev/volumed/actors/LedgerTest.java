@@ -875,8 +875,8 @@ class LedgerTest {
     final TestProbe<Ledger.BatchReply> batches = testKit.createTestProbe(Ledger.BatchReply.class);
     final TestProbe<Ledger.GetReply> gets = testKit.createTestProbe(Ledger.GetReply.class);
     final TestProbe<Ledger.DeleteReply> deletes = testKit.createTestProbe(Ledger.DeleteReply.class);
-    final TestProbe<Ledger.VolumeList> lists = testKit.createTestProbe(Ledger.VolumeList.class);
-    final TestProbe<Ledger.PoolStats> stats = testKit.createTestProbe(Ledger.PoolStats.class);
+    final TestProbe<Ledger.ListReply> lists = testKit.createTestProbe(Ledger.ListReply.class);
+    final TestProbe<Ledger.StatsReply> stats = testKit.createTestProbe(Ledger.StatsReply.class);
 
     Pool(ActorRef<Ledger.Command> ledger, Path root) {
       this.ledger = ledger;
@@ -942,12 +942,12 @@ class LedgerTest {
 
     List<Volume> list() {
       ledger.tell(new Ledger.ListVolumes(lists.getRef()));
-      return lists.receiveMessage().volumes();
+      return assertInstanceOf(Ledger.VolumeList.class, lists.receiveMessage()).volumes();
     }
 
     Ledger.PoolStats stats() {
       ledger.tell(new Ledger.GetStats(stats.getRef()));
-      return stats.receiveMessage();
+      return assertInstanceOf(Ledger.PoolStats.class, stats.receiveMessage());
     }
 
     void assertBooks(long committed, long provisioned, long forFallocate, long forSparse, int volumes, int inFlight) {
