@@ -6,15 +6,20 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.volumed.actors.Supervisor;
 import dev.volumed.disk.Formatter;
+import dev.volumed.disk.PoolLock;
 import dev.volumed.settings.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
 /** Reads the configuration and starts the actor system; everything else is the supervisor's. */
 public final class Main {
   private Main() {}
+
+  /** The pools' locks, held for the life of the process. */
+  private static List<PoolLock> held;
 
   public static void main(String[] args) {
     Config config;
@@ -27,6 +32,14 @@ public final class Main {
       return;
     }
     Settings settings = Settings.from(config);
+    // Every pool is opened and locked before anything runs: one that cannot be stops volumed here.
+    try {
+      held = PoolLock.acquireAll(settings.pools());
+    } catch (PoolLock.Unavailable e) {
+      System.err.println("volumed: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     Formatter formatter = new Formatter(settings.format().timeout());
     ActorSystem<Supervisor.Command> system =
         ActorSystem.create(Supervisor.create(settings, formatter), "volumed", config);

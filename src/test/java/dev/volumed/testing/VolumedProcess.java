@@ -32,6 +32,30 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
   public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
+    VolumedProcess daemon = new VolumedProcess(launch(config, log), socket, log);
+    try {
+      daemon.awaitPing();
+    } catch (Exception | AssertionError e) {
+      daemon.close();
+      throw e;
+    }
+    return daemon;
+  }
+
+  /**
+   * Starts volumed with this config file and waits (bounded) for it to exit by itself, as it does when
+   * it refuses to start; its exit code. A volumed still running after the timeout is killed and fails the test.
+   */
+  public static int exitCodeOf(Path config, Path log, Duration timeout) throws Exception {
+    Process process = launch(config, log);
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("volumed --config " + config + " still ran after " + timeout + "; log: " + log);
+    }
+    return process.exitValue();
+  }
+
+  private static Process launch(Path config, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // A small heap and the quick compiler: tests start many of these on 2 cores.
     ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
@@ -40,14 +64,7 @@ public final class VolumedProcess implements AutoCloseable {
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    VolumedProcess daemon = new VolumedProcess(builder.start(), socket, log);
-    try {
-      daemon.awaitPing();
-    } catch (Exception | AssertionError e) {
-      daemon.close();
-      throw e;
-    }
-    return daemon;
+    return builder.start();
   }
 
   public Path socket() {
