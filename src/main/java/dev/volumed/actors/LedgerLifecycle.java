@@ -36,10 +36,15 @@ final class LedgerLifecycle {
   private final SpaceProbe probe;
   private final Duration refreshInterval;
   private final Executor blocking;
+  private final StashBuffer<Ledger.Command> stash;
+  /** Once start-up recovery has run, later loads only read: in-flight work's files are not leftovers. */
+  private boolean recovered;
 
   private LedgerLifecycle(ActorContext<Ledger.Command> context, TimerScheduler<Ledger.Command> timers,
-      PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
+      StashBuffer<Ledger.Command> stash, PoolSettings pool, PoolStore store, SpaceProbe probe,
+      Duration refreshInterval) {
     this.context = context;
+    this.stash = stash;
     this.timers = timers;
     this.pool = pool;
     this.store = store;
@@ -53,19 +58,21 @@ final class LedgerLifecycle {
     // well below what this stash holds while the books load.
     return Behaviors.withStash(100_000, stash ->
         Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-          LedgerLifecycle lifecycle = new LedgerLifecycle(context, timers, pool, store, probe, refreshInterval);
+          LedgerLifecycle lifecycle = new LedgerLifecycle(context, timers, stash, pool, store, probe, refreshInterval);
           lifecycle.load();
-          return Behaviors.intercept(() -> lifecycle.new FailOnThrow(), lifecycle.loading(stash));
+          return Behaviors.intercept(() -> lifecycle.new FailOnThrow(), lifecycle.loading());
         })));
   }
 
   private void load() {
-    context.pipeToSelf(CompletableFuture.supplyAsync(store::load, blocking), Ledger.Loaded::new);
+    boolean recover = !recovered;
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> recover ? store.load() : store.reload(), blocking),
+        Ledger.Loaded::new);
   }
 
-  private Behavior<Ledger.Command> loading(StashBuffer<Ledger.Command> stash) {
+  private Behavior<Ledger.Command> loading() {
     return Behaviors.receive(Ledger.Command.class)
-        .onMessage(Ledger.Loaded.class, loaded -> stash.unstashAll(loaded(loaded, FIRST_RETRY)))
+        .onMessage(Ledger.Loaded.class, loaded -> stash.unstashAll(loaded(loaded, FIRST_RETRY, true)))
         .onAnyMessage(message -> {
           stash.stash(message);
           return Behaviors.same();
@@ -74,15 +81,19 @@ final class LedgerLifecycle {
   }
 
   /** Ready on the loaded books, or failed (and trying again after retryAfter) when they could not be loaded. */
-  private Behavior<Ledger.Command> loaded(Ledger.Loaded loaded, Duration retryAfter) {
+  private Behavior<Ledger.Command> loaded(Ledger.Loaded loaded, Duration retryAfter, boolean firstFailure) {
     if (loaded.failure() != null) {
-      return failed(loaded.failure(), retryAfter);
+      return failed(loaded.failure(), retryAfter, firstFailure);
     }
-    context.getLog().info("pool {}: books loaded", pool.name());
+    recovered = true;
+    if (!firstFailure) {
+      context.getLog().info("pool {}: books loaded again; serving", pool.name());
+    }
     return Ledger.ready(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes());
   }
 
-  private Behavior<Ledger.Command> failed(Throwable cause, Duration retryAfter) {
+  /** firstFailure: logged with its stack trace; each failed retry after it is one WARN line. */
+  private Behavior<Ledger.Command> failed(Throwable cause, Duration retryAfter, boolean firstFailure) {
     Throwable reason = cause;
     while ((reason instanceof java.util.concurrent.CompletionException || reason instanceof java.io.UncheckedIOException)
         && reason.getCause() != null) {
@@ -90,14 +101,19 @@ final class LedgerLifecycle {
     }
     String message = "pool " + pool.name() + " (" + pool.path() + ") cannot be used now: " + reason.getMessage()
         + "; volumed loads its books again every few seconds, and serves it once that works";
-    context.getLog().error("pool {}: cannot use the books; answering IO_ERROR and loading them again in {} ms",
-        pool.name(), retryAfter.toMillis(), reason);
+    if (firstFailure) {
+      context.getLog().error("pool {}: cannot use its books; answering IO_ERROR and loading them again {}",
+          pool.name(), retryAfter.isZero() ? "now" : "in " + retryAfter.toMillis() + " ms", reason);
+    } else {
+      context.getLog().warn("pool {}: loading its books again failed ({}); next try in {} ms", pool.name(), reason,
+          retryAfter.toMillis());
+    }
     timers.cancelAll();
     timers.startSingleTimer(Retry.INSTANCE, retryAfter);
     Ledger.Refused refused = new Ledger.Refused(ErrorCode.IO_ERROR, message);
     Duration doubled = retryAfter.isZero() ? FIRST_RETRY : retryAfter.multipliedBy(2);
     Duration next = doubled.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : doubled;
-    return Behaviors.receive(Ledger.Command.class)
+    Behavior<Ledger.Command> failed = Behaviors.receive(Ledger.Command.class)
         .onMessage(Ledger.Request.class, request -> {
           request.refuse(refused);
           return Behaviors.same();
@@ -106,10 +122,12 @@ final class LedgerLifecycle {
           load();
           return Behaviors.same();
         })
-        .onMessage(Ledger.Loaded.class, loaded -> loaded(loaded, next))
+        .onMessage(Ledger.Loaded.class, loaded -> loaded(loaded, next, false))
         // Completions, releases and deletions that end meanwhile: the next load reads them from disk.
         .onAnyMessage(other -> Behaviors.same())
         .build();
+    // Requests still stashed (a handler threw while they were being unstashed) are answered too.
+    return stash.isEmpty() ? failed : stash.unstashAll(failed);
   }
 
   /**
@@ -132,7 +150,7 @@ final class LedgerLifecycle {
           request.refuse(new Ledger.Refused(ErrorCode.IO_ERROR, "pool " + pool.name() + " failed: " + e.getMessage()
               + "; volumed loads its books again, retry in a moment"));
         }
-        return failed(e, Duration.ZERO);
+        return failed(e, Duration.ZERO, true);
       }
     }
   }

@@ -31,7 +31,6 @@ import dev.volumed.protocol.VolumeException;
 import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
