@@ -38,15 +38,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   /** A command that is answered; a ledger that cannot use its books answers it at once with {@link Refused}. */
   public interface Request extends Command {
-    void refuse(Refused refused);
+    ActorRef<? super Refused> replyTo();
   }
 
   /** Reserve space for one volume; the sender is watched and its reservations released if it stops. */
-  public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Request {
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
-  }
+  public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Request {}
 
   /**
    * Reserve a batch. Atomic: all of it or none of it (an identical volume that already exists
@@ -57,10 +53,6 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     public ReserveBatch {
       specs = List.copyOf(specs);
     }
-
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
   }
 
   /** The reserved volume is published: it joins the books. */
@@ -70,32 +62,16 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public record Release(long reservationId) implements Command {}
 
   /** Mark a volume as being deleted; answered with the volume or a refusal. */
-  public record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Request {
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
-  }
+  public record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Request {}
 
   /** The deletion that {@link BeginDelete} approved has ended. */
   public record DeleteFinished(String name, boolean deleted) implements Command {}
 
-  public record Get(String name, ActorRef<GetReply> replyTo) implements Request {
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
-  }
+  public record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
 
-  public record ListVolumes(ActorRef<ListReply> replyTo) implements Request {
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
-  }
+  public record ListVolumes(ActorRef<ListReply> replyTo) implements Request {}
 
-  public record GetStats(ActorRef<StatsReply> replyTo) implements Request {
-    public void refuse(Refused refused) {
-      replyTo.tell(refused);
-    }
-  }
+  public record GetStats(ActorRef<StatsReply> replyTo) implements Request {}
 
   // replies
 

@@ -115,7 +115,7 @@ final class LedgerLifecycle {
     Duration next = doubled.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : doubled;
     Behavior<Ledger.Command> failed = Behaviors.receive(Ledger.Command.class)
         .onMessage(Ledger.Request.class, request -> {
-          request.refuse(refused);
+          request.replyTo().tell(refused);
           return Behaviors.same();
         })
         .onMessage(Retry.class, retry -> {
@@ -147,7 +147,7 @@ final class LedgerLifecycle {
         return target.apply(ctx, message);
       } catch (RuntimeException e) {
         if (message instanceof Ledger.Request request) {
-          request.refuse(new Ledger.Refused(ErrorCode.IO_ERROR, "pool " + pool.name() + " failed: " + e.getMessage()
+          request.replyTo().tell(new Ledger.Refused(ErrorCode.IO_ERROR, "pool " + pool.name() + " failed: " + e.getMessage()
               + "; volumed loads its books again, retry in a moment"));
         }
         return failed(e, Duration.ZERO, true);
