@@ -436,7 +436,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
         continue;
       }
       Volume now = volume.checked(check.allocatedBytes(), check.damage());
-      if (!now.damage().equals(volume.damage())) {
+      if (now.state() != volume.state()) {
         logDamage(now);
       }
       allocated += now.allocatedBytes() - volume.allocatedBytes();
@@ -446,7 +446,8 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   }
 
   /**
-   * Logged once per change, not every refresh. A damaged volume keeps counting its recorded size
+   * Logged when a volume turns damaged or ready again, not at every refresh (the reason, which may
+   * change as blocks come and go, is in get and list). A damaged volume keeps counting its recorded size
    * (provisioned, and committed for fallocate/full): its metadata still promises those bytes, and
    * counting less would let other volumes take them before its image is restored or it is deleted.
    */

@@ -80,6 +80,9 @@ public final class PoolLock implements AutoCloseable {
     } catch (LastErrorException e) {
       String holder = holder(fd);
       PoolDir.Descriptor.closeQuietly(fd);
+      if (e.getErrorCode() == LibC.EAGAIN && holder.equals(String.valueOf(ProcessHandle.current().pid()))) {
+        throw new Unavailable(pool, root, "another pool of this volumed already has that folder; give each pool its own");
+      }
       if (e.getErrorCode() == LibC.EAGAIN) {
         throw new Unavailable(pool, root, "another volumed (pid " + holder + ") holds its lock " + root.resolve(LOCK)
             + "; stop that one first, or give this pool another path");
