@@ -7,9 +7,11 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import dev.volumed.actors.Supervisor;
 import dev.volumed.disk.Formatter;
+import dev.volumed.disk.PoolLock;
 import dev.volumed.settings.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -17,6 +19,9 @@ import sun.misc.Signal;
 /** Reads the configuration and starts the actor system; everything else is the supervisor's. */
 public final class Main {
   private Main() {}
+
+  /** The pools' locks, held for the life of the process. */
+  private static List<PoolLock> held;
 
   public static void main(String[] args) {
     Config config;
@@ -46,6 +51,14 @@ public final class Main {
     Signal.handle(new Signal("HUP"), signal -> LoggerFactory.getLogger(Main.class).warn(
         "SIGHUP: ignored; volumed reads its configuration only at start-up, restart it to apply changes"));
     config = Settings.withShutdownTimeouts(config);
+    // Every pool is opened and locked before anything runs: one that cannot be stops volumed here.
+    try {
+      held = PoolLock.acquireAll(settings.pools());
+    } catch (PoolLock.Unavailable e) {
+      System.err.println("volumed: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     Formatter formatter = new Formatter(settings.format().timeout());
     ActorSystem<Supervisor.Command> system =
         ActorSystem.create(Supervisor.create(settings, formatter), "volumed", config);
