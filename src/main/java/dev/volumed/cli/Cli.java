@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
       BatchCommand.ImportMicroVm.class,
       OneRequest.Get.class,
       OneRequest.ListVolumes.class,
-      OneRequest.Delete.class
+      OneRequest.Delete.class,
+      CompletionCommand.class
     },
     commandListHeading = "%nCommands:%n",
     footer = {

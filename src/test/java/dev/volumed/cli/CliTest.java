@@ -231,6 +231,12 @@ class CliTest {
   }
 
   @Test
+  void refusesAShellCompletionDoesNotKnow() {
+    assertEquals("completion knows bash only, not 'zsh'", refused("completion", "zsh").message());
+    assertEquals("completion needs a SHELL", refused("completion").message());
+  }
+
+  @Test
   void helpBeforeTheCommandIsTheTopLevelUsage() {
     Captured top = Captured.run("--help");
     assertEquals(0, top.exit());
@@ -240,7 +246,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete"})
+  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete", "completion"})
   void helpAfterACommandWinsOverMissingArguments(String word) {
     Captured help = Captured.run(word, "--help");
     assertEquals(0, help.exit());

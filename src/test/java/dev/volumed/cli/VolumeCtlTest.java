@@ -26,7 +26,7 @@ class VolumeCtlTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete"})
+  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete", "completion"})
   void everyCommandHasHelp(String command) {
     Captured c = Captured.run(command, "--help");
     assertEquals(0, c.exit());
