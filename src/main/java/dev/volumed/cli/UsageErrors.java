@@ -34,17 +34,21 @@ final class UsageErrors implements IParameterExceptionHandler {
   }
 
   /**
-   * picocli's message, except where it can say more plainly what is missing: a word that is no
-   * command, and an operand or a required option that is not there ({@code create needs --size
-   * SIZE}). An option given without its value keeps picocli's message, which names the option.
+   * picocli's message, except where it can say more plainly what is wrong: a word that is no
+   * command or one argument too many, and an operand or a required option that is not there
+   * ({@code create needs --size SIZE}). An unknown option, and an option given without its value,
+   * keep picocli's message, which names the option.
    */
   static String message(ParameterException e, String[] args) {
     CommandSpec command = e.getCommandLine().getCommandSpec();
-    if (e instanceof UnmatchedArgumentException unmatched && command.parent() == null
-        && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
-      List<String> suggestions = unmatched.getSuggestions();
-      return "unknown command '" + unmatched.getUnmatched().get(0) + "'"
-          + (suggestions.isEmpty() ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)");
+    if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+        && !unmatched.getUnmatched().get(0).startsWith("-")) {
+      String word = unmatched.getUnmatched().get(0);
+      if (command.parent() != null) {
+        return "unexpected argument '" + word + "' for " + command.name();
+      }
+      List<String> closest = unmatched.getSuggestions();
+      return "unknown command '" + word + "'" + (closest.isEmpty() ? "" : " (did you mean " + closest.get(0) + "?)");
     }
     if (e instanceof MissingParameterException missing && !missing.getMissing().isEmpty()
         && missing.getMissing().stream().noneMatch(arg -> given(arg, args))) {
