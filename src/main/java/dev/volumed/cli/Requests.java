@@ -1,15 +1,17 @@
 package dev.volumed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
-/** Builds the request line of wire protocol v1 for an {@link Invocation}. */
+/**
+ * The request lines of wire protocol v1. Each command puts in only the arguments the user gave,
+ * so the daemon applies its defaults, except {@code pool} for create, get, delete and batches,
+ * which is always sent ({@value #DEFAULT_POOL} unless --pool says otherwise).
+ */
 final class Requests {
-  /** The pool used by create, get and delete when --pool is not given. */
+  /** The pool used by create, get, delete and batches when --pool is not given. */
   static final String DEFAULT_POOL = "default";
 
   private static final Pattern PLAIN_BYTES = Pattern.compile("[0-9]{1,18}");
@@ -22,49 +24,26 @@ final class Requests {
     return "volumectl-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
   }
 
-  /**
-   * The request for {@code invocation}, with {@code id}. Arguments the user did not give are left
-   * out so the daemon applies its defaults, except {@code pool} for create, get and delete, which
-   * is always sent ({@value #DEFAULT_POOL} unless --pool says otherwise).
-   */
-  static ObjectNode request(Invocation invocation, String id) {
+  /** {@code {"id": id, "op": op}}, for the command to add its arguments to. */
+  static ObjectNode start(String id, String op) {
     ObjectNode request = Json.MAPPER.createObjectNode();
     request.put("id", id);
-    request.put("op", invocation.command().word());
-    switch (invocation.command()) {
-      case PING, POOLS -> {}
-      case BATCH, IMPORT_MICROVM ->
-          throw new IllegalArgumentException("a batch's volumes come from its FILE: use Requests.batch");
-      case LIST -> invocation.option(Option.POOL).ifPresent(p -> request.put("pool", p));
-      case GET, DELETE -> {
-        request.put("pool", invocation.option(Option.POOL).orElse(DEFAULT_POOL));
-        request.put("name", invocation.name().orElseThrow());
-      }
-      case CREATE -> {
-        request.put("pool", invocation.option(Option.POOL).orElse(DEFAULT_POOL));
-        request.put("name", invocation.name().orElseThrow());
-        String size = invocation.option(Option.SIZE).orElseThrow();
-        if (PLAIN_BYTES.matcher(size).matches()) {
-          request.put("size", Long.parseLong(size)); // the protocol's "integer of bytes"
-        } else {
-          request.put("size", size); // "10G", "512MiB": the daemon parses and validates it
-        }
-        invocation.option(Option.FS).ifPresent(v -> request.put("fs", v));
-        invocation.option(Option.LABEL).ifPresent(v -> request.put("label", v));
-        invocation.option(Option.ALLOCATION).ifPresent(v -> request.put("allocation", v));
-        List<String> mkfsArgs = invocation.all(Option.MKFS_ARG);
-        if (!mkfsArgs.isEmpty()) {
-          ArrayNode array = request.putArray("mkfsArgs");
-          mkfsArgs.forEach(array::add);
-        }
-      }
-    }
+    request.put("op", op);
     return request;
+  }
+
+  /**
+   * {@code size} as given: a plain byte count as the protocol's integer of bytes, anything else
+   * ("10G", "512MiB", garbage) as text, which the daemon parses and validates.
+   */
+  static ObjectNode putSize(ObjectNode request, String size) {
+    return PLAIN_BYTES.matcher(size).matches() ? request.put("size", Long.parseLong(size)) : request.put("size", size);
   }
 
   /**
    * A batch of {@code volumes} (create arguments without pool) into {@code pool}, always with
    * progress events; {@code atomic} is sent even when true, so the request says what it asks.
+   * Without {@code id} for --dry-run.
    */
   static ObjectNode batch(String id, String pool, JsonNode volumes, boolean atomic) {
     ObjectNode request = Json.MAPPER.createObjectNode();

@@ -1,20 +1,21 @@
 package dev.volumed.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.InvalidPathException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine;
 
 /**
  * {@code volumectl [--socket PATH] [--json] COMMAND [ARGS]}: the command-line client of volumed.
+ * The commands and their options are picocli command classes: {@link Cli} (the global options)
+ * and its subcommands ({@link OneRequest}'s, {@link BatchCommand}'s, {@link CompletionCommand}).
  *
  * <p>Exit codes: 0 done; 1 refused by volumed, or a volume of a batch failed; 2 usage error (or a
  * batch FILE that cannot be read); 3 cannot reach volumed (no socket, nobody listening, or the
- * connection broke before the reply).
+ * connection broke before the reply). {@code --help} prints to stdout and exits 0.
  */
 public final class VolumeCtl {
   static final int OK = 0;
@@ -27,10 +28,10 @@ public final class VolumeCtl {
 
   static final String SOCKET_ENV = "VOLUMED_SOCKET";
 
-  private VolumeCtl() {}
-
   /** Columns of the live progress bar when $COLUMNS does not say. */
   static final int DEFAULT_COLUMNS = 80;
+
+  private VolumeCtl() {}
 
   public static void main(String[] args) {
     System.exit(run(args, System.in, System.out, System.err, System.getenv(), System.console() != null));
@@ -50,87 +51,46 @@ public final class VolumeCtl {
    */
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env,
       boolean terminal) {
-    Parsed parsed;
+    CommandLine line = commandLine(new Cli(in, out, err, env, terminal));
+    PrintWriter help = new PrintWriter(out, true);
+    line.setOut(help);
+    line.setErr(new PrintWriter(err, true));
     try {
-      parsed = ArgParser.parse(args);
-    } catch (UsageException e) {
-      err.print("volumectl: " + e.getMessage() + "\n" + Usage.hint(e.command()));
-      return USAGE;
+      return line.execute(args);
+    } finally {
+      help.flush();
     }
-    if (parsed instanceof Parsed.ShowHelp help) {
-      out.print(help.text());
-      return OK;
-    }
-    Invocation invocation = (Invocation) parsed;
+  }
 
-    Path socket;
-    try {
-      socket = socketPath(invocation, env);
-    } catch (InvalidPathException e) {
-      err.print("volumectl: not a usable socket path: " + e.getMessage() + "\n" + Usage.hint(Optional.empty()));
-      return USAGE;
-    }
+  /**
+   * The parser of {@code cli}'s command line. A value that looks like an option is refused as a
+   * forgotten value ({@code --size --pool p}, {@code --label --bogus}), except for --mkfs-arg;
+   * negative numbers are values. An argument {@code @FILE} is that word, not FILE's lines (a
+   * batch FILE may be called so). An exception that is no usage error is not volumed's refusal:
+   * it leaves run() as it is rather than become exit code 1.
+   */
+  static CommandLine commandLine(Cli cli) {
+    CommandLine line = new CommandLine(cli)
+        .setUnmatchedOptionsAllowedAsOptionParameters(false)
+        .setExpandAtFiles(false)
+        .setParameterExceptionHandler(new UsageErrors(cli.err))
+        .setExecutionExceptionHandler((e, failed, parsed) -> {
+          throw e;
+        });
+    GlobalOptions.addTo(line, cli);
+    inDeclarationOrder(line);
+    return line;
+  }
 
-    if (invocation.command() == Command.BATCH || invocation.command() == Command.IMPORT_MICROVM) {
-      int columns = columns(env);
-      return BatchCommand.run(invocation, socket, in, out, err,
-          () -> terminal ? new Progress.Live(err, columns, System::nanoTime) : new Progress.Plain(err));
-    }
-
-    Reply reply;
-    try {
-      reply = new Client(socket).call(Requests.request(invocation, Requests.freshId()));
-    } catch (ClientException e) {
-      err.println("volumectl: " + e.getMessage());
-      return UNREACHABLE;
-    }
-
-    if (reply instanceof Reply.Failure failure) {
-      if (invocation.json()) {
-        out.println(pretty(failure.error()));
-      } else {
-        err.print(Render.error(failure));
-      }
-      return REFUSED;
-    }
-    JsonNode result = ((Reply.Success) reply).result();
-    out.print(invocation.json() ? pretty(result) + "\n" : human(invocation, result));
-    return OK;
+  /** Help lists options as the command declares them, the global ones last. */
+  private static void inDeclarationOrder(CommandLine line) {
+    line.getCommandSpec().usageMessage().sortOptions(false).sortSynopsis(false);
+    line.getSubcommands().values().forEach(VolumeCtl::inDeclarationOrder);
   }
 
   /** {@code --socket}, else {@code $VOLUMED_SOCKET} when set and not empty, else the default. */
-  static Path socketPath(Invocation invocation, Map<String, String> env) {
+  static Path socketPath(Optional<String> option, Map<String, String> env) {
     String fromEnv = env.get(SOCKET_ENV);
-    String chosen =
-        invocation.socket().orElse(fromEnv == null || fromEnv.isEmpty() ? DEFAULT_SOCKET : fromEnv);
-    return Path.of(chosen);
-  }
-
-  private static String human(Invocation invocation, JsonNode result) {
-    return switch (invocation.command()) {
-      case PING -> Render.ping(result);
-      case POOLS -> Render.pools(result);
-      case CREATE, GET -> Render.volume(result);
-      case LIST -> Render.volumes(result);
-      case DELETE -> Render.deleted(result, invocation.name().orElseThrow());
-      case BATCH, IMPORT_MICROVM -> throw new IllegalStateException("batches are rendered by BatchCommand");
-    };
-  }
-
-  private static int columns(Map<String, String> env) {
-    try {
-      int columns = Integer.parseInt(env.getOrDefault("COLUMNS", "").trim());
-      return columns > 0 ? columns : DEFAULT_COLUMNS;
-    } catch (NumberFormatException e) {
-      return DEFAULT_COLUMNS;
-    }
-  }
-
-  private static String pretty(JsonNode node) {
-    try {
-      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree that cannot be written: " + e.getMessage(), e);
-    }
+    return Path.of(option.orElse(fromEnv == null || fromEnv.isEmpty() ? DEFAULT_SOCKET : fromEnv));
   }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class RequestsTest {
 
   private static JsonNode request(String... args) throws Exception {
-    return Requests.request((Invocation) ArgParser.parse(args), "r1");
+    return CliTest.parse(OneRequest.class, args).request("r1");
   }
 
   private static JsonNode json(String text) throws Exception {

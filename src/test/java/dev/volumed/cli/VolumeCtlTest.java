@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,17 +20,19 @@ class VolumeCtlTest {
     for (String flag : new String[] {"--help", "-h"}) {
       Captured c = Captured.run(flag);
       assertEquals(0, c.exit());
-      assertTrue(c.out().startsWith("usage: volumectl [--socket PATH] [--json] COMMAND"), c.out());
+      assertTrue(c.out().startsWith("Usage: volumectl [-h] [--json] [--socket=PATH] COMMAND"), c.out());
       assertEquals("", c.err());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete"})
+  @ValueSource(strings = {"ping", "pools", "create", "batch", "import-microvm", "get", "list", "delete", "completion"})
   void everyCommandHasHelp(String command) {
     Captured c = Captured.run(command, "--help");
     assertEquals(0, c.exit());
-    assertTrue(c.out().contains("volumectl [--socket PATH] [--json] " + command), c.out());
+    assertTrue(c.out().startsWith("Usage: volumectl " + command + " "), c.out());
+    assertTrue(c.out().contains("--socket=PATH"), c.out());
+    assertTrue(Captured.run("--help").out().contains("\n  " + command + " "), "listed in the top help");
     assertEquals("", c.err());
   }
 
@@ -67,6 +70,15 @@ class VolumeCtlTest {
   }
 
   @Test
+  void aSocketPathJavaCannotUseIsAUsageError() {
+    Captured c = Captured.run(Map.of("VOLUMED_SOCKET", "a\0b"), "ping");
+    assertEquals(2, c.exit());
+    assertEquals("", c.out());
+    assertTrue(c.err().startsWith("volumectl: not a usable socket path: "), c.err());
+    assertTrue(c.err().contains("volumectl --help"), c.err());
+  }
+
+  @Test
   void aMissingSocketFromTheEnvironmentExitsThree() {
     String missing = dir.resolve("env.sock").toString();
     Captured c = Captured.run(Map.of("VOLUMED_SOCKET", missing), "--json", "list");
@@ -82,9 +94,9 @@ class VolumeCtlTest {
   }
 
   @Test
-  void socketPathPrefersTheOptionThenTheEnvironmentThenTheDefault() throws UsageException {
-    Invocation plain = (Invocation) ArgParser.parse("ping");
-    Invocation given = (Invocation) ArgParser.parse("--socket", "/a.sock", "ping");
+  void socketPathPrefersTheOptionThenTheEnvironmentThenTheDefault() {
+    Optional<String> plain = CliTest.parse("ping").cli().socket();
+    Optional<String> given = CliTest.parse("--socket", "/a.sock", "ping").cli().socket();
     Map<String, String> env = Map.of("VOLUMED_SOCKET", "/env.sock");
     assertEquals(Path.of("/a.sock"), VolumeCtl.socketPath(given, env));
     assertEquals(Path.of("/env.sock"), VolumeCtl.socketPath(plain, env));

@@ -1,0 +1,203 @@
+package dev.volumed.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * A command that is one request and one reply: ping, pools, create, get, list and delete. The
+ * reply is printed as a table or a line, or with --json as volumed's JSON; an error goes to
+ * stderr as code and message (to stdout with --json) with exit code 1.
+ */
+abstract class OneRequest implements Callable<Integer> {
+  @ParentCommand Cli cli;
+
+  /** The request line, with {@code id}. */
+  abstract ObjectNode request(String id);
+
+  /** The result as a person reads it, ending in a newline. */
+  abstract String human(JsonNode result);
+
+  @Override
+  public final Integer call() {
+    Reply reply;
+    try {
+      reply = new Client(cli.socketPath()).call(request(Requests.freshId()));
+    } catch (ClientException e) {
+      cli.err.println("volumectl: " + e.getMessage());
+      return VolumeCtl.UNREACHABLE;
+    }
+    if (reply instanceof Reply.Failure failure) {
+      if (cli.json()) {
+        cli.printJson(failure.error());
+      } else {
+        cli.err.print(Render.error(failure));
+      }
+      return VolumeCtl.REFUSED;
+    }
+    JsonNode result = ((Reply.Success) reply).result();
+    if (cli.json()) {
+      cli.printJson(result);
+    } else {
+      cli.out.print(human(result));
+    }
+    return VolumeCtl.OK;
+  }
+
+  /** NAME of create, get and delete: a volume's path inside its pool; not empty. */
+  static final class NameOperand {
+    @Spec(Spec.Target.MIXEE) CommandSpec command;
+    String name;
+
+    @Parameters(paramLabel = "NAME", description = "the volume's path inside its pool, e.g. vm1/var.img")
+    void name(String name) {
+      if (name != null && name.isEmpty()) {
+        throw new ParameterException(command.commandLine(), command.name() + " needs a NAME");
+      }
+      this.name = name;
+    }
+  }
+
+  @Command(name = "ping", description = "check that volumed answers, and show its version")
+  static final class Ping extends OneRequest {
+    @Override
+    ObjectNode request(String id) {
+      return Requests.start(id, "ping");
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.ping(result);
+    }
+  }
+
+  @Command(name = "pools", description = "show the pools and their space accounting")
+  static final class Pools extends OneRequest {
+    @Override
+    ObjectNode request(String id) {
+      return Requests.start(id, "pools");
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.pools(result);
+    }
+  }
+
+  @Command(name = "create", description = "create a volume: a disk image at <pool path>/NAME, formatted with FS")
+  static final class Create extends OneRequest {
+    @Mixin NameOperand name;
+
+    @Option(names = "--size", paramLabel = "SIZE", required = true,
+        description = "bytes, or with a unit: 512M, 10G, 1T (K, M, G, T or KiB to TiB: powers of 1024)")
+    String size;
+
+    @Mixin PoolOption pool;
+
+    @Option(names = "--fs", paramLabel = "FS", completionCandidates = Values.FileSystems.class,
+        description = "one of ${COMPLETION-CANDIDATES} (default: the pool's)")
+    Optional<String> fs = Optional.empty();
+
+    @Option(names = "--label", paramLabel = "L", description = "file-system label")
+    Optional<String> label = Optional.empty();
+
+    @Spec CommandSpec spec;
+    Optional<String> allocation = Optional.empty();
+
+    @Option(names = "--allocation", paramLabel = "A", completionCandidates = Values.Allocations.class,
+        description = "one of ${COMPLETION-CANDIDATES} (default: the pool's)")
+    void allocation(String value) {
+      if (!Values.ALLOCATIONS.contains(value)) {
+        throw new ParameterException(spec.commandLine(),
+            "--allocation must be one of " + String.join(", ", Values.ALLOCATIONS) + ", not '" + value + "'");
+      }
+      allocation = Optional.of(value);
+    }
+
+    @Option(names = "--mkfs-arg", paramLabel = "ARG", parameterConsumer = Values.AnyValue.class,
+        description = "one extra argument for mkfs; repeat for more")
+    List<String> mkfsArgs = new ArrayList<>();
+
+    /** Sends only what was given, so volumed applies the pool's defaults; and always the pool. */
+    @Override
+    ObjectNode request(String id) {
+      ObjectNode request = Requests.start(id, "create");
+      request.put("pool", pool.pool);
+      request.put("name", name.name);
+      Requests.putSize(request, size);
+      fs.ifPresent(v -> request.put("fs", v));
+      label.ifPresent(v -> request.put("label", v));
+      allocation.ifPresent(v -> request.put("allocation", v));
+      if (!mkfsArgs.isEmpty()) {
+        mkfsArgs.forEach(request.putArray("mkfsArgs")::add);
+      }
+      return request;
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.volume(result);
+    }
+  }
+
+  @Command(name = "get", description = "show one volume")
+  static final class Get extends OneRequest {
+    @Mixin NameOperand name;
+    @Mixin PoolOption pool;
+
+    @Override
+    ObjectNode request(String id) {
+      return Requests.start(id, "get").put("pool", pool.pool).put("name", name.name);
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.volume(result);
+    }
+  }
+
+  @Command(name = "list", description = "list the volumes of one pool, or of all pools")
+  static final class ListVolumes extends OneRequest {
+    @Option(names = "--pool", paramLabel = "P", description = "the pool (default: every pool)")
+    Optional<String> pool = Optional.empty();
+
+    @Override
+    ObjectNode request(String id) {
+      ObjectNode request = Requests.start(id, "list");
+      pool.ifPresent(p -> request.put("pool", p));
+      return request;
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.volumes(result);
+    }
+  }
+
+  @Command(name = "delete", description = "delete a volume and its image")
+  static final class Delete extends OneRequest {
+    @Mixin NameOperand name;
+    @Mixin PoolOption pool;
+
+    @Override
+    ObjectNode request(String id) {
+      return Requests.start(id, "delete").put("pool", pool.pool).put("name", name.name);
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.deleted(result, name.name);
+    }
+  }
+}
