@@ -32,12 +32,7 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
   public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
-    ProcessBuilder builder = command(config);
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    VolumedProcess daemon = new VolumedProcess(builder.start(), socket, log);
+    VolumedProcess daemon = new VolumedProcess(launch(config, log), socket, log);
     try {
       daemon.awaitPing();
     } catch (Exception | AssertionError e) {
@@ -45,6 +40,28 @@ public final class VolumedProcess implements AutoCloseable {
       throw e;
     }
     return daemon;
+  }
+
+  /**
+   * Starts volumed with this config file and waits (bounded) for it to exit by itself, as it does when
+   * it refuses to start; its exit code. A volumed still running after the timeout is killed and fails the test.
+   */
+  public static int exitCodeOf(Path config, Path log, Duration timeout) throws Exception {
+    Process process = launch(config, log);
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("volumed --config " + config + " still ran after " + timeout + "; log: " + log);
+    }
+    return process.exitValue();
+  }
+
+  private static Process launch(Path config, Path log) throws IOException {
+    ProcessBuilder builder = command(config);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    return builder.start();
   }
 
   /** The command line of a volumed process with this config, for tests that run it themselves. */
