@@ -6,9 +6,14 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import dev.volumed.accounting.Books;
+import dev.volumed.accounting.Decision;
+import dev.volumed.accounting.Demand;
+import dev.volumed.accounting.Figures;
+import dev.volumed.accounting.PoolLimits;
+import dev.volumed.accounting.Space;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
-import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.ErrorCode;
@@ -16,7 +21,6 @@ import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,10 +31,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The space-accounting actor of one pool: it keeps the books and admits or refuses every
- * reservation, one message at a time, in arrival order. Decisions are arithmetic on its own state
- * plus a statvfs; the slow work (loading the books, measuring blocks) runs on the blocking
- * dispatcher and comes back as messages.
+ * The space-accounting actor of one pool: it admits or refuses every reservation, one message at a
+ * time, in arrival order, by asking its {@link Books} (the rules and figures, pure arithmetic) with
+ * a file-system reading it chooses when to take. It keeps the reservations by id, name and owner,
+ * watches their owners, and the volumes by name. The probe is read only here, on the ledger's own
+ * turn; the slow work (loading the books, measuring blocks) runs on the blocking dispatcher and
+ * comes back as messages.
  */
 public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
@@ -133,9 +139,9 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   private enum Refresh implements Command { INSTANCE }
 
-  /** A refresh: the file system, and each asked volume's image checked against it. */
-  private record Measured(SpaceProbe.Space space, List<Volume> asked, Map<String, ImageCheck.Result> checks,
-      Throwable failure) implements Command {}
+  /** A refresh: each asked volume's image checked against its metadata. */
+  private record Measured(List<Volume> asked, Map<String, ImageCheck.Result> checks, Throwable failure)
+      implements Command {}
 
   private record Reservation(long id, VolumeSpec spec, Instant startedAt, ActorRef<?> owner) {}
 
@@ -151,7 +157,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded) {
     Ledger ledger = new Ledger(context, pool, store, probe, blocking, loaded);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
-        loaded.size(), pool.path(), ledger.committed, ledger.provisioned);
+        loaded.size(), pool.path(), ledger.books.committed(), ledger.books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
     return ledger;
   }
@@ -169,15 +175,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private final Map<String, ActorRef<?>> deleting = new HashMap<>();
 
+  private final Books books;
+
   private long nextReservationId = 1;
-  private long committed;
-  private long provisioned;
-  private long allocated;
-  /** Sizes of admitted fallocate/full reservations whose blocks may not be taken yet. */
-  private long inFlightBlocks;
-  /** Estimated formatting writes of admitted sparse reservations still in flight. */
-  private long inFlightOverhead;
-  private SpaceProbe.Space space;
+  /** The last reading of the file system; null once blocks were taken, so the next use reads it again. */
+  private Space space;
   private boolean measuring;
 
   private Ledger(
@@ -192,10 +194,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     this.store = store;
     this.probe = probe;
     this.blocking = blocking;
+    this.books = new Books(new PoolLimits(pool.name(), pool.capacity(), pool.reservedPercent(),
+        pool.maxOvercommitRatio()));
     for (Volume volume : loaded) {
       volumes.put(volume.name(), volume);
-      addToBooks(volume.spec());
-      allocated += volume.allocatedBytes();
+      books.add(volume);
     }
     this.space = probe.read();
   }
@@ -222,7 +225,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     VolumeSpec spec = request.spec();
     ReserveReply outcome = precheck(spec);
     if (outcome == null) {
-      Refused refused = admit(List.of(spec));
+      Refused refused = admit(Demand.of(spec));
       outcome = refused != null ? refused : new Admitted(reserve(spec, request.replyTo()));
     }
     request.replyTo().tell(outcome);
@@ -248,14 +251,15 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       if (outcome == null) {
         fresh.add(spec);
         if (!request.atomic()) {
-          Refused refused = admit(List.of(spec));
+          Refused refused = admit(Demand.of(spec));
           outcome = refused != null ? refused : new Admitted(reserve(spec, request.replyTo()));
         }
       }
       outcomes.add(outcome);
     }
     if (request.atomic()) {
-      Refused refused = fresh.isEmpty() ? null : admit(fresh);
+      // An atomic batch is decided as one request: the sums of its new volumes.
+      Refused refused = fresh.isEmpty() ? null : admit(Demand.of(fresh));
       if (refused != null) {
         request.replyTo().tell(refused);
         return this;
@@ -292,17 +296,16 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   private Behavior<Command> onComplete(Complete complete) {
     Reservation reservation = takeReservation(complete.reservationId());
     if (reservation != null) {
-      leaveFlight(reservation.spec());
+      books.complete(reservation.spec(), complete.volume().allocatedBytes());
     } else if (!volumes.containsKey(complete.volume().name())) {
       // Reserved before this ledger restarted: the image is on disk, so it joins the books.
       getContext().getLog().warn("pool {}: {} completed under a reservation from before a restart",
           pool.name(), complete.volume().name());
-      addToBooks(complete.volume().spec());
+      books.add(complete.volume());
     } else {
       return this;
     }
     volumes.put(complete.volume().name(), complete.volume());
-    allocated += complete.volume().allocatedBytes();
     // Blocks were taken: the next sparse decision reads the file system again. (A release or a
     // delete only gives blocks back, so the last reading stays on the safe side; a refusal re-reads.)
     space = null;
@@ -312,8 +315,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   private Behavior<Command> onRelease(Release release) {
     Reservation reservation = takeReservation(release.reservationId());
     if (reservation != null) {
-      leaveFlight(reservation.spec());
-      removeFromBooks(reservation.spec());
+      books.release(reservation.spec());
     }
     return this;
   }
@@ -340,8 +342,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     if (finished.deleted()) {
       Volume volume = volumes.remove(finished.name());
       if (volume != null) {
-        removeFromBooks(volume.spec());
-        allocated -= volume.allocatedBytes();
+        books.remove(volume);
         space = null;
       }
     }
@@ -371,18 +372,12 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   }
 
   private Behavior<Command> onStats(GetStats request) {
-    SpaceProbe.Space now = freshSpace();
-    long capacity = capacity(now);
-    long reserved = reserved(capacity);
-    long usable = capacity - reserved;
-    long limit = overcommitLimit(usable);
-    long fsFree = now.free() - inFlightBlocks;
-    long forFallocate = Math.max(0,
-        Math.min(usable - committed, Math.min(fsFree - reserved, limit - provisioned)));
-    long forSparse = Math.max(0, limit - provisioned);
-    request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), capacity,
-        pool.reservedPercent(), pool.maxOvercommitRatio(), committed, provisioned, allocated,
-        now.free(), forFallocate, forSparse, volumes.size(), reservations.size()));
+    Space now = freshSpace();
+    Figures figures = books.figures(now);
+    request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
+        pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
+        books.allocated(), now.free(), figures.availableForFallocate(), figures.availableForSparse(),
+        volumes.size(), reservations.size()));
     return this;
   }
 
@@ -396,8 +391,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
         if (reservation != null) {
           bytes += reservation.spec().size();
           reservationsByName.remove(reservation.spec().name());
-          leaveFlight(reservation.spec());
-          removeFromBooks(reservation.spec());
+          books.release(reservation.spec());
         }
       }
       getContext().getLog().warn("pool {}: a worker stopped without finishing {} volumes; released {} bytes",
@@ -414,9 +408,10 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     measuring = true;
     List<Volume> asked = List.copyOf(volumes.values());
     List<VolumeSpec> specs = asked.stream().map(Volume::spec).toList();
+    // Only the images are measured there: the probe is read on this actor's turn alone.
     getContext().pipeToSelf(
-        CompletableFuture.supplyAsync(() -> new Measured(probe.read(), asked, store.measure(specs), null), blocking),
-        (measured, failure) -> failure != null ? new Measured(null, List.of(), Map.of(), failure) : measured);
+        CompletableFuture.supplyAsync(() -> new Measured(asked, store.measure(specs), null), blocking),
+        (measured, failure) -> failure != null ? new Measured(List.of(), Map.of(), failure) : measured);
     return this;
   }
 
@@ -426,7 +421,8 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), measured.failure().toString());
       return this;
     }
-    space = measured.space();
+    // Blocks came and went meanwhile: the next decision or stats reads the file system again.
+    space = null;
     for (Volume asked : measured.asked()) {
       Volume volume = volumes.get(asked.name());
       ImageCheck.Result check = measured.checks().get(asked.name());
@@ -439,7 +435,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       if (now.state() != volume.state()) {
         logDamage(now);
       }
-      allocated += now.allocatedBytes() - volume.allocatedBytes();
+      books.remeasured(volume.allocatedBytes(), now.allocatedBytes());
       volumes.put(now.name(), now);
     }
     return this;
@@ -463,77 +459,25 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   // admission
 
-  /** Applies DESIGN.md's rules to the specs as one request; null when admitted. */
-  private Refused admit(Collection<VolumeSpec> specs) {
-    long blocks = 0;
-    long total = 0;
-    long overhead = 0;
-    for (VolumeSpec spec : specs) {
-      total = plus(total, spec.size());
-      if (spec.allocation().reservesBlocks()) {
-        blocks = plus(blocks, spec.size());
-      } else {
-        overhead = plus(overhead, FormatOverhead.estimate(spec));
-      }
+  /**
+   * The books decide; when to read the file system is the ledger's: a request with fallocate/full
+   * volumes on a fresh reading, always (blocks are promised against it); a sparse one on the last
+   * reading, and on a fresh one before it is refused for lack of space (space may be free now).
+   * Null when admitted.
+   */
+  private Refused admit(Demand demand) {
+    if (demand.reservesBlocks()) {
+      return refusal(books.decide(demand, space = probe.read()));
     }
-    if (blocks > 0) {
-      // fallocate/full: decided on a fresh reading, always.
-      return decide(specs, blocks, total, overhead, space = probe.read());
+    Decision decision = books.decide(demand, freshSpace());
+    if (decision instanceof Decision.Refuse refuse && refuse.code() == ErrorCode.INSUFFICIENT_SPACE) {
+      decision = books.decide(demand, space = probe.read());
     }
-    Refused refused = decide(specs, blocks, total, overhead, freshSpace());
-    if (refused != null && refused.code() == ErrorCode.INSUFFICIENT_SPACE) {
-      // Sparse admissions reuse the last reading; before refusing, look again: space may be free now.
-      refused = decide(specs, blocks, total, overhead, space = probe.read());
-    }
-    return refused;
+    return refusal(decision);
   }
 
-  private Refused decide(Collection<VolumeSpec> specs, long blocks, long total, long overhead, SpaceProbe.Space now) {
-    long capacity = capacity(now);
-    long reserved = reserved(capacity);
-    long usable = capacity - reserved;
-    long fsFree = now.free() - inFlightBlocks;
-    if (blocks > 0) {
-      if (blocks > usable - committed) {
-        return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
-            "%s needs %d bytes allocated on disk but pool %s has only %d of %d usable bytes not yet"
-                + " committed; use allocation \"sparse\", a smaller size, or free space",
-            describe(specs), blocks, pool.name(), Math.max(0, usable - committed), usable));
-      }
-      if (blocks > fsFree - reserved) {
-        return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
-            "%s needs %d bytes allocated on disk but the file system of pool %s has only %d free"
-                + " beyond the %d reserved; use allocation \"sparse\", a smaller size, or free space",
-            describe(specs), blocks, pool.name(), Math.max(0, fsFree - reserved), reserved));
-      }
-    }
-    long limit = overcommitLimit(usable);
-    if (total > limit - provisioned) {
-      return new Refused(ErrorCode.OVERCOMMIT_LIMIT, String.format(
-          "%s of %d bytes would provision pool %s beyond its limit of %d bytes (%s x %.2f);"
-              + " %d bytes can still be provisioned",
-          describe(specs), total, pool.name(), limit, usable, pool.maxOvercommitRatio(),
-          Math.max(0, limit - provisioned)));
-    }
-    if (overhead > 0 && overhead > fsFree - reserved - inFlightOverhead) {
-      return new Refused(ErrorCode.INSUFFICIENT_SPACE, String.format(
-          "formatting %s writes up to %d bytes but the file system of pool %s has only %d free"
-              + " beyond the %d reserved; free space on it first",
-          describe(specs), overhead, pool.name(), Math.max(0, fsFree - reserved - inFlightOverhead), reserved));
-    }
-    return null;
-  }
-
-  /** a + b for sizes (never negative), capped at Long.MAX_VALUE instead of wrapping around. */
-  private static long plus(long a, long b) {
-    return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
-  }
-
-  /** Built only for a refusal: admissions are the hot path. */
-  private static String describe(Collection<VolumeSpec> specs) {
-    return specs.size() == 1
-        ? "volume " + specs.iterator().next().name()
-        : "batch of " + specs.size() + " volumes";
+  private static Refused refusal(Decision decision) {
+    return decision instanceof Decision.Refuse refuse ? new Refused(refuse.code(), refuse.message()) : null;
   }
 
   private long reserve(VolumeSpec spec, ActorRef<?> owner) {
@@ -543,12 +487,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     reservationsByName.put(spec.name(), reservation);
     reservationsByOwner.computeIfAbsent(owner, o -> new HashSet<>()).add(id);
     watch(owner);
-    addToBooks(spec);
-    if (spec.allocation().reservesBlocks()) {
-      inFlightBlocks += spec.size();
-    } else {
-      inFlightOverhead += FormatOverhead.estimate(spec);
-    }
+    books.reserve(spec);
     return id;
   }
 
@@ -572,47 +511,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     }
   }
 
-  private void leaveFlight(VolumeSpec spec) {
-    if (spec.allocation().reservesBlocks()) {
-      inFlightBlocks -= spec.size();
-    } else {
-      inFlightOverhead -= FormatOverhead.estimate(spec);
-    }
-  }
-
-  private void addToBooks(VolumeSpec spec) {
-    provisioned += spec.size();
-    if (spec.allocation().reservesBlocks()) {
-      committed += spec.size();
-    }
-  }
-
-  private void removeFromBooks(VolumeSpec spec) {
-    provisioned -= spec.size();
-    if (spec.allocation().reservesBlocks()) {
-      committed -= spec.size();
-    }
-  }
-
-  private SpaceProbe.Space freshSpace() {
+  private Space freshSpace() {
     if (space == null) {
       space = probe.read();
     }
     return space;
-  }
-
-  private long capacity(SpaceProbe.Space now) {
-    long configured = pool.capacity().orElse(now.total());
-    return Math.min(configured, now.total());
-  }
-
-  private long reserved(long capacity) {
-    return (long) Math.ceil(capacity * pool.reservedPercent() / 100.0);
-  }
-
-  private long overcommitLimit(long usable) {
-    double limit = usable * pool.maxOvercommitRatio();
-    return limit >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) limit;
   }
 
   private Refused conflict(String name) {

@@ -1,5 +1,6 @@
 package dev.volumed.actors;
 
+import dev.volumed.accounting.Space;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**

@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.volumed.accounting.Space;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.SpaceProbe;
 import dev.volumed.disk.Allocation;
@@ -140,7 +141,7 @@ public class LedgerAdmissionBenchmark {
         Optional.empty(), Optional.empty());
     spaceProbe = switch (probe) {
       case "fixed" -> {
-        SpaceProbe.Space fixed = new SpaceProbe.Space(1L << 60, 1L << 60);
+        Space fixed = new Space(1L << 60, 1L << 60);
         yield () -> fixed;
       }
       case "statvfs" -> SpaceProbe.of(tmp);
