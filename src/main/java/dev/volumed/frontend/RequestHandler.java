@@ -42,13 +42,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Turns one request line into its reply (and, for some ops, events before it). */
 final class RequestHandler {
-  private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
-
   private final ActorSystem<?> system;
   private final ActorRef<Supervisor.Command> supervisor;
   private final Map<String, Supervisor.Pool> pools;
@@ -89,18 +85,18 @@ final class RequestHandler {
       }
       id = Requests.id(request);
     } catch (VolumeException e) {
-      log.info("request id=null op=? outcome={} ({})", e.code(), e.getMessage());
+      RequestLog.refused(null, null, e);
       return reply(Codec.error(null, e));
     }
     String op;
     try {
       op = Requests.op(request);
     } catch (VolumeException e) {
-      log.info("request id={} op=? outcome={} ({})", id, e.code(), e.getMessage());
+      RequestLog.refused(id, null, e);
       return reply(Codec.error(id, e));
     }
     if (draining) {
-      log.info("request id={} op={} outcome=SHUTTING_DOWN", id, op);
+      RequestLog.shuttingDown(id, op);
       return reply(Codec.error(id, ErrorCode.SHUTTING_DOWN,
           "volumed is shutting down and takes no new requests; retry when it is back", Map.of()));
     }
@@ -108,7 +104,7 @@ final class RequestHandler {
       try {
         return batch(id, request, started);
       } catch (VolumeException e) {
-        log.info("request id={} op=batch outcome={} ({})", id, e.code(), e.getMessage());
+        RequestLog.refused(id, op, e);
         return reply(Codec.error(id, e));
       }
     }
@@ -133,12 +129,11 @@ final class RequestHandler {
       pending.remove(abort);
       long millis = (System.nanoTime() - started) / 1_000_000;
       if (failure == null) {
-        log.info("request id={} op={} outcome=ok duration={}ms", replyId, op, millis);
+        RequestLog.answered(replyId, op, millis);
         return Codec.ok(replyId, ok);
       }
       VolumeException error = asVolumeException(failure, op);
-      log.info("request id={} op={} outcome={} duration={}ms: {}", replyId, op, error.code(), millis,
-          error.getMessage());
+      RequestLog.failed(replyId, op, error, millis);
       return Codec.error(replyId, error);
     })).map(message -> new Out(bytes(message), true));
   }
@@ -188,7 +183,7 @@ final class RequestHandler {
       case "list" -> list(request);
       case "delete" -> delete(request);
       default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
-          "unknown op \"" + op + "\"; volumed knows ping, pools, create, batch, get, list and delete");
+          "unknown op \"" + RequestLog.clip(op) + "\"; volumed knows ping, pools, create, batch, get, list and delete");
     };
   }
 
@@ -271,9 +266,8 @@ final class RequestHandler {
           }
           BatchWorker.Finished finished = (BatchWorker.Finished) output;
           long millis = (System.nanoTime() - started) / 1_000_000;
-          log.info("request id={} op=batch outcome={} volumes={} created={} failed={} duration={}ms", id,
-              finished.error() == null ? "ok" : finished.error().code(), specs.size(), finished.created().size(),
-              finished.failed().size(), millis);
+          RequestLog.batchFinished(id, finished.error() == null ? null : finished.error().code(), specs.size(),
+              finished.created().size(), finished.failed().size(), millis);
           return new Out(bytes(finished.error() != null
               ? Codec.error(id, finished.error())
               : Codec.ok(id, batchResult(pool, finished))), true);
@@ -406,7 +400,7 @@ final class RequestHandler {
       return new VolumeException(ErrorCode.INTERNAL, op + " did not finish within " + timeout
           + " (volumed.socket.request-timeout); the work may still complete: check with get or list");
     }
-    log.error("op {} failed unexpectedly", op, cause);
+    RequestLog.unexpected(op, cause);
     return new VolumeException(ErrorCode.INTERNAL, "internal error: " + cause);
   }
 
