@@ -51,10 +51,12 @@ final class Connection {
   /**
    * Requests beyond {@code maxInFlight} on one connection are answered OVERLOADED at once; the
    * merge is wider than that bound so those answers are not stuck behind the requests in flight.
-   * A client that does not read its replies backpressures the merge and so its own input.
+   * A client that does not read its replies stops being read: by count, through the merge's
+   * backpressure, and by bytes, through the budget, which takes the next line only when there is
+   * room for its reply.
    */
   static Flow<ByteString, ByteString, NotUsed> flow(
-      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity) {
+      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
     return Flow.<ByteString>create()
         .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .<Line>map(Line.Complete::new)
@@ -62,47 +64,61 @@ final class Connection {
         .recover(new PFBuilder<Throwable, Line>()
             .match(akka.stream.scaladsl.Framing.FramingException.class, e -> new Line.TooLarge())
             .build())
-        .flatMapMerge(2 * maxInFlight, line -> {
-          activity.lastRequest.set(System.nanoTime());
-          if (!(line instanceof Line.Complete complete)) {
-            return Source.single(handler.frameTooLarge(maxLineBytes));
+        .mapAsync(1, line -> budget.admit().thenApply(room -> line))
+        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity)
+            .map(bytes -> {
+              budget.produced(bytes.size());
+              return bytes;
+            })
+            .watchTermination((notUsed, done) -> {
+              done.whenComplete((ok, failure) -> budget.finished());
+              return notUsed;
+            }));
+  }
+
+  /** The lines that answer one request line. */
+  private static Source<ByteString, NotUsed> replies(Line line, RequestHandler handler, int maxLineBytes,
+      int maxInFlight, Activity activity) {
+    activity.lastRequest.set(System.nanoTime());
+    if (!(line instanceof Line.Complete complete)) {
+      return Source.single(handler.frameTooLarge(maxLineBytes));
+    }
+    if (activity.inFlight.get() >= maxInFlight) {
+      return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
+    }
+    activity.inFlight.incrementAndGet();
+    // The slot is free as soon as the reply is produced (before the client can read it and
+    // send the next request), or when the request's stream ends without one.
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        activity.inFlight.decrementAndGet();
+        activity.lastRequest.set(System.nanoTime());
+      }
+    };
+    return handler.handle(complete.bytes())
+        .map(out -> {
+          if (out.last()) {
+            release.run();
           }
-          if (activity.inFlight.get() >= maxInFlight) {
-            return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
-          }
-          activity.inFlight.incrementAndGet();
-          // The slot is free as soon as the reply is produced (before the client can read it and
-          // send the next request), or when the request's stream ends without one.
-          AtomicBoolean released = new AtomicBoolean();
-          Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-              activity.inFlight.decrementAndGet();
-              activity.lastRequest.set(System.nanoTime());
-            }
-          };
-          return handler.handle(complete.bytes())
-              .map(out -> {
-                if (out.last()) {
-                  release.run();
-                }
-                return out.bytes();
-              })
-              .watchTermination((notUsed, done) -> {
-                done.whenComplete((ok, failure) -> release.run());
-                return notUsed;
-              });
+          return out.bytes();
+        })
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, failure) -> release.run());
+          return notUsed;
         });
   }
 
   static void run(SocketChannel channel, RequestHandler handler, Settings.Socket settings,
       ActorSystem<?> system, Runnable onClose) {
     Activity activity = new Activity();
+    ReplyBudget budget = new ReplyBudget(settings.maxBufferedReplyBytes());
     Cancellable idleCheck = closeWhenIdle(channel, activity, settings.idleTimeout(), system);
     StreamConverters.fromInputStream(() -> ChannelStreams.input(channel), READ_CHUNK)
         .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER))
-        .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity))
+        .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity, budget))
         .runWith(
-            StreamConverters.fromOutputStream(() -> ChannelStreams.output(channel), true)
+            StreamConverters.fromOutputStream(() -> ChannelStreams.output(channel, budget::written), true)
                 .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER)),
             system)
         .whenComplete((result, failure) -> {

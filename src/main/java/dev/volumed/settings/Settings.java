@@ -26,7 +26,9 @@ public record Settings(
       Set<PosixFilePermission> mode,
       int maxLineBytes,
       int maxConnections,
+      int maxConnectionsPerUid,
       int maxInFlightPerConnection,
+      long maxBufferedReplyBytes,
       Duration requestTimeout,
       Duration idleTimeout,
       List<String> allowedUids,
@@ -35,6 +37,11 @@ public record Settings(
       mode = Set.copyOf(mode);
       allowedUids = List.copyOf(allowedUids);
       allowedGids = List.copyOf(allowedGids);
+      if (maxConnectionsPerUid < 1 || maxConnectionsPerUid > maxConnections || maxBufferedReplyBytes < 1) {
+        throw new IllegalArgumentException("volumed.socket.max-connections-per-uid must be 1 to max-connections ("
+            + maxConnections + "), got " + maxConnectionsPerUid + "; max-buffered-reply-bytes must be positive, got "
+            + maxBufferedReplyBytes);
+      }
       if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
         throw new IllegalArgumentException("volumed.socket.mode must not let others write (connect):"
             + " who may connect is the socket's owner and group, and allowed-uids/allowed-gids");
@@ -87,7 +94,11 @@ public record Settings(
         PoolSettings.parseMode(s.getString("mode")),
         Math.toIntExact(s.getBytes("max-line-bytes")),
         s.getInt("max-connections"),
+        // Unset: a quarter of max-connections, at least one.
+        s.getIsNull("max-connections-per-uid") ? Math.max(1, s.getInt("max-connections") / 4)
+            : s.getInt("max-connections-per-uid"),
         s.getInt("max-in-flight-per-connection"),
+        s.getBytes("max-buffered-reply-bytes"),
         s.getDuration("request-timeout"),
         s.getDuration("idle-timeout"),
         ids(s, "allowed-uids"),

@@ -32,10 +32,18 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
   public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
+    return start(config, socket, log, List.of());
+  }
+
+  /** The same, with these options for its JVM after the test's own (a later one wins). */
+  public static VolumedProcess start(Path config, Path socket, Path log, List<String> jvmOptions) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // A small heap and the quick compiler: tests start many of these on 2 cores.
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config",
+        config.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
