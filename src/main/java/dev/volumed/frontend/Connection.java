@@ -43,8 +43,13 @@ final class Connection {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicLong lastRequest = new AtomicLong(System.nanoTime());
 
-    boolean idleFor(Duration limit) {
-      return inFlight.get() == 0 && System.nanoTime() - lastRequest.get() > limit.toNanos();
+    /**
+     * No request for the limit, and either nothing in flight or replies held that the client has
+     * not read for the limit either (its requests may be waiting for it to read).
+     */
+    boolean idleFor(Duration limit, ReplyBudget budget) {
+      return System.nanoTime() - lastRequest.get() > limit.toNanos()
+          && (inFlight.get() == 0 || budget.unreadFor(limit));
     }
   }
 
@@ -52,8 +57,7 @@ final class Connection {
    * Requests beyond {@code maxInFlight} on one connection are answered OVERLOADED at once; the
    * merge is wider than that bound so those answers are not stuck behind the requests in flight.
    * A client that does not read its replies stops being read: by count, through the merge's
-   * backpressure, and by bytes, through the budget, which takes the next line only when there is
-   * room for its reply.
+   * backpressure, and by bytes, through the budget.
    */
   static Flow<ByteString, ByteString, NotUsed> flow(
       RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
@@ -65,20 +69,16 @@ final class Connection {
             .match(akka.stream.scaladsl.Framing.FramingException.class, e -> new Line.TooLarge())
             .build())
         .mapAsync(1, line -> budget.admit().thenApply(room -> line))
-        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity)
+        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity, budget)
             .map(bytes -> {
               budget.produced(bytes.size());
               return bytes;
-            })
-            .watchTermination((notUsed, done) -> {
-              done.whenComplete((ok, failure) -> budget.finished());
-              return notUsed;
             }));
   }
 
   /** The lines that answer one request line. */
   private static Source<ByteString, NotUsed> replies(Line line, RequestHandler handler, int maxLineBytes,
-      int maxInFlight, Activity activity) {
+      int maxInFlight, Activity activity, ReplyBudget budget) {
     activity.lastRequest.set(System.nanoTime());
     if (!(line instanceof Line.Complete complete)) {
       return Source.single(handler.frameTooLarge(maxLineBytes));
@@ -96,7 +96,7 @@ final class Connection {
         activity.lastRequest.set(System.nanoTime());
       }
     };
-    return handler.handle(complete.bytes())
+    return handler.handle(complete.bytes(), budget)
         .map(out -> {
           if (out.last()) {
             release.run();
@@ -113,7 +113,7 @@ final class Connection {
       ActorSystem<?> system, Runnable onClose) {
     Activity activity = new Activity();
     ReplyBudget budget = new ReplyBudget(settings.maxBufferedReplyBytes());
-    Cancellable idleCheck = closeWhenIdle(channel, activity, settings.idleTimeout(), system);
+    Cancellable idleCheck = closeWhenIdle(channel, activity, budget, settings.idleTimeout(), system);
     StreamConverters.fromInputStream(() -> ChannelStreams.input(channel), READ_CHUNK)
         .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER))
         .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity, budget))
@@ -128,13 +128,13 @@ final class Connection {
         });
   }
 
-  /** A connection with nothing in flight that has sent no request for the idle timeout is closed. */
-  private static Cancellable closeWhenIdle(SocketChannel channel, Activity activity, Duration idleTimeout,
-      ActorSystem<?> system) {
+  /** An idle connection is closed (see {@link Activity#idleFor}). */
+  private static Cancellable closeWhenIdle(SocketChannel channel, Activity activity, ReplyBudget budget,
+      Duration idleTimeout, ActorSystem<?> system) {
     ExecutionContextExecutor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(SOCKET_DISPATCHER));
     Duration every = idleTimeout.dividedBy(4).isZero() ? idleTimeout : idleTimeout.dividedBy(4);
     return system.scheduler().scheduleAtFixedRate(every, every, () -> {
-      if (activity.idleFor(idleTimeout)) {
+      if (activity.idleFor(idleTimeout, budget)) {
         closeQuietly(channel);
       }
     }, io);

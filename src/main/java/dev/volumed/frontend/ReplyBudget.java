@@ -1,25 +1,33 @@
 package dev.volumed.frontend;
 
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
- * The reply bytes one connection may hold: lines produced for it and not yet written to its
- * socket, wherever they wait (the merge of its requests, the stream's buffers, the write).
+ * The reply bytes one connection holds: lines produced for it and not yet written to its socket,
+ * wherever they wait (the merge of its requests, the stream's buffers, the write).
  *
- * <p>The rule: the next request line is taken only while the bytes held, plus a reserve for each
- * request in flight, stay under the bound; the reserve is the longest line this connection has
- * produced, and at least an eighth of the bound, since a request's reply size is not known
- * until it exists. With nothing held and nothing in flight a line is always taken, so a reply
- * longer than the bound goes out alone. A client that does not read its replies stops being read.
+ * <p>The rule: while they reach the bound, the connection's next request line is not read, and
+ * a reply that can be long (a list of a pool) is not built; such replies are built one at a time.
+ * So a client that does not read its replies stops being read, and what it is owed stays within
+ * about the bound plus two long replies. With nothing held there is always room, so a reply
+ * longer than the bound still goes out, alone.
  */
 final class ReplyBudget {
   private final long bound;
   private long held;
-  private int inFlight;
-  private long longest;
-  /** The line waiting for room (the connection takes one line at a time), or null. */
-  private CompletableFuture<Void> waiting;
+  private long lastWritten = System.nanoTime();
+  /** The next request line, waiting for room (the connection reads one line at a time), or null. */
+  private CompletableFuture<Void> reader;
+  /** Long replies waiting for their turn to be built. */
+  private final Deque<CompletableFuture<Void>> builders = new ArrayDeque<>();
+  private boolean building;
 
   ReplyBudget(long bound) {
     if (bound <= 0) {
@@ -28,72 +36,79 @@ final class ReplyBudget {
     this.bound = bound;
   }
 
-  /** Completes when the next request may start; it then counts as in flight until {@link #finished}. */
+  /** Completes when the connection may read its next request line. */
   synchronized CompletionStage<Void> admit() {
-    if (waiting != null) {
+    if (reader != null) {
       throw new IllegalStateException("one request line at a time waits for room");
     }
-    if (hasRoom()) {
-      inFlight++;
+    if (held < bound) {
       return CompletableFuture.completedFuture(null);
     }
-    waiting = new CompletableFuture<>();
-    return waiting;
+    reader = new CompletableFuture<>();
+    return reader;
   }
 
-  /** A line of this connection's output exists and is held until {@link #written}. */
+  /** Runs work that builds a long reply when there is room for it, after the others before it. */
+  <T> CompletionStage<T> whenRoom(Supplier<CompletionStage<T>> work) {
+    CompletableFuture<Void> turn;
+    synchronized (this) {
+      if (!building && held < bound) {
+        building = true;
+        turn = CompletableFuture.completedFuture(null);
+      } else {
+        turn = new CompletableFuture<>();
+        builders.add(turn);
+      }
+    }
+    return turn.thenCompose(ready -> work.get()).whenComplete((result, failure) -> {
+      List<CompletableFuture<Void>> ready;
+      synchronized (this) {
+        building = false;
+        ready = wake();
+      }
+      ready.forEach(next -> next.complete(null));
+    });
+  }
+
+  /** A line of this connection's output exists; it is held until {@link #written}. */
   synchronized void produced(long bytes) {
     held += bytes;
-    longest = Math.max(longest, bytes);
   }
 
-  /** A request has produced its last line, or ended without one. */
-  void finished() {
-    CompletableFuture<Void> ready;
-    synchronized (this) {
-      inFlight--;
-      ready = wake();
-    }
-    complete(ready);
-  }
-
-  /** Bytes of output are written to the socket. */
+  /** Bytes of output are in the socket. */
   void written(long bytes) {
-    CompletableFuture<Void> ready;
+    List<CompletableFuture<Void>> ready;
     synchronized (this) {
       held -= bytes;
+      lastWritten = System.nanoTime();
       ready = wake();
     }
-    complete(ready);
+    ready.forEach(next -> next.complete(null));
   }
 
   synchronized long held() {
     return held;
   }
 
-  private boolean hasRoom() {
-    if (held <= 0 && inFlight == 0) {
-      return true;
-    }
-    long reserve = Math.max(longest, bound / 8);
-    return held + (inFlight + 1) * reserve <= bound;
+  /** True when replies are held and the client has taken none of their bytes for this long. */
+  synchronized boolean unreadFor(Duration limit) {
+    return held > 0 && System.nanoTime() - lastWritten > limit.toNanos();
   }
 
-  /** The waiting line's future if it may go now (it then counts as in flight), else null. */
-  private CompletableFuture<Void> wake() {
-    if (waiting == null || !hasRoom()) {
-      return null;
+  /** What may go on now; completed outside the lock, since the waiting stages then run. */
+  private List<CompletableFuture<Void>> wake() {
+    List<CompletableFuture<Void>> ready = new ArrayList<>(2);
+    if (held >= bound) {
+      return ready;
     }
-    CompletableFuture<Void> ready = waiting;
-    waiting = null;
-    inFlight++;
+    if (reader != null) {
+      ready.add(reader);
+      reader = null;
+    }
+    if (!building && !builders.isEmpty()) {
+      building = true;
+      ready.add(builders.poll());
+    }
     return ready;
-  }
-
-  /** Completed outside the lock: the waiting stream stage runs on. */
-  private static void complete(CompletableFuture<Void> ready) {
-    if (ready != null) {
-      ready.complete(null);
-    }
   }
 }

@@ -74,7 +74,8 @@ final class RequestHandler {
   /** One line for the client: an event, or the request's reply (its last line). */
   record Out(ByteString bytes, boolean last) {}
 
-  Source<Out, NotUsed> handle(ByteString line) {
+  /** The lines answering one request; a long reply is built when the connection's budget has room. */
+  Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
@@ -110,7 +111,7 @@ final class RequestHandler {
     }
     CompletionStage<JsonNode> result;
     try {
-      result = dispatch(op, request);
+      result = dispatch(op, request, budget);
     } catch (VolumeException e) {
       result = CompletableFuture.failedFuture(e);
     }
@@ -125,17 +126,18 @@ final class RequestHandler {
         reply.completeExceptionally(failure);
       }
     });
+    // Encoded by the thread that made the reply (for a long list, a blocking one), not the stream's.
     return Source.completionStage(reply.handle((ok, failure) -> {
       pending.remove(abort);
       long millis = (System.nanoTime() - started) / 1_000_000;
       if (failure == null) {
         RequestLog.answered(replyId, op, millis);
-        return Codec.ok(replyId, ok);
+        return new Out(bytes(Codec.ok(replyId, ok)), true);
       }
       VolumeException error = asVolumeException(failure, op);
       RequestLog.failed(replyId, op, error, millis);
-      return Codec.error(replyId, error);
-    })).map(message -> new Out(bytes(message), true));
+      return new Out(bytes(Codec.error(replyId, error)), true);
+    }));
   }
 
   /** From now on every new request is answered SHUTTING_DOWN. */
@@ -174,13 +176,14 @@ final class RequestHandler {
         "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));
   }
 
-  private CompletionStage<JsonNode> dispatch(String op, JsonNode request) throws VolumeException {
+  private CompletionStage<JsonNode> dispatch(String op, JsonNode request, ReplyBudget budget)
+      throws VolumeException {
     return switch (op) {
       case "ping" -> ping();
       case "pools" -> pools();
       case "create" -> create(request);
       case "get" -> get(request);
-      case "list" -> list(request);
+      case "list" -> list(request, budget);
       case "delete" -> delete(request);
       default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
           "unknown op \"" + RequestLog.clip(op) + "\"; volumed knows ping, pools, create, batch, get, list and delete");
@@ -327,25 +330,32 @@ final class RequestHandler {
         }, blocking);
   }
 
-  private CompletionStage<JsonNode> list(JsonNode request) throws VolumeException {
+  private CompletionStage<JsonNode> list(JsonNode request, ReplyBudget budget) throws VolumeException {
     List<Supervisor.Pool> selected = request.hasNonNull("pool")
         ? List.of(pool(Requests.pool(request)))
         : List.copyOf(pools.values());
-    List<CompletableFuture<Ledger.VolumeList>> lists = new ArrayList<>();
-    for (Supervisor.Pool pool : selected) {
-      lists.add(ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(lists.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-      ObjectNode result = Codec.JSON.createObjectNode();
-      ArrayNode array = result.putArray("volumes");
-      for (int i = 0; i < selected.size(); i++) {
-        Supervisor.Pool pool = selected.get(i);
-        for (Volume volume : lists.get(i).join().volumes()) {
-          array.add(volumeJson(pool, measured(pool, volume)));
-        }
+    // A list can be long: it is asked for and built when the connection has room, one at a time.
+    return budget.whenRoom(() -> {
+      List<CompletableFuture<Ledger.VolumeList>> lists = new ArrayList<>();
+      for (Supervisor.Pool pool : selected) {
+        lists.add(ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
       }
-      return result;
-    }, blocking);
+      return CompletableFuture.allOf(lists.toArray(CompletableFuture[]::new))
+          .thenApplyAsync(done -> listJson(selected, lists), blocking);
+    });
+  }
+
+  /** The volumes of the pools as they are now; runs on the blocking dispatcher. */
+  private static JsonNode listJson(List<Supervisor.Pool> selected, List<CompletableFuture<Ledger.VolumeList>> lists) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode array = result.putArray("volumes");
+    for (int i = 0; i < selected.size(); i++) {
+      Supervisor.Pool pool = selected.get(i);
+      for (Volume volume : lists.get(i).join().volumes()) {
+        array.add(volumeJson(pool, measured(pool, volume)));
+      }
+    }
+    return result;
   }
 
   private CompletionStage<JsonNode> delete(JsonNode request) throws VolumeException {

@@ -156,6 +156,36 @@ class LimitsTest {
   }
 
   @Test
+  void aClientThatStopsReadingIsClosedAtTheIdleTimeoutThoughItsRequestsWaitForRoom() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir,
+        "volumed.socket.idle-timeout = 1s, volumed.socket.max-buffered-reply-bytes = 1K");
+         java.nio.channels.SocketChannel stuck = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      StringBuilder batch = new StringBuilder("{\"op\":\"batch\",\"volumes\":[");
+      for (int i = 0; i < 400; i++) {
+        batch.append(i == 0 ? "" : ",").append("{\"name\":\"v").append(i).append(".img\",\"size\":4096,\"fs\":\"none\"}");
+      }
+      assertTrue(daemon.request(batch.append("]}").toString()).get("ok").asBoolean());
+      stuck.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+      // Lists of about 100 KiB each, more than the socket buffers take: the rest wait, in flight.
+      stuck.write(java.nio.ByteBuffer.wrap("{\"op\":\"list\"}\n".repeat(40).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(1 << 20);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      boolean closed = false;
+      // Reads nothing until the idle timeout has passed, then drains to the end of the stream.
+      Thread.sleep(3000); // the client's silence is the behaviour under test, not an ordering wait
+      long got = 0;
+      while (!closed && System.nanoTime() < deadline) {
+        sink.clear();
+        int n = stuck.read(sink);
+        closed = n < 0;
+        got += Math.max(0, n);
+      }
+      assertTrue(closed, "a connection whose client read nothing for the idle timeout is closed");
+      assertTrue(got < 1 << 20, "closed with most of its 40 lists (3.6 MB) still waiting, not after: " + got + " bytes");
+    }
+  }
+
+  @Test
   void aWorldWritableSocketModeIsRefusedAtStartUp() {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> dev.volumed.settings.Settings.from(TestDaemon.config(dir, "volumed.socket.mode = \"0666\"")));

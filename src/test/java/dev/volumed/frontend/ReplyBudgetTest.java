@@ -4,67 +4,76 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
-/** When a connection may take its next request line, by the reply bytes it holds. */
+/** When a connection may read its next request line and build a long reply, by the bytes it holds. */
 class ReplyBudgetTest {
   private static final long BOUND = 8000;
 
-  private static boolean admitted(ReplyBudget budget) {
-    return budget.admit().toCompletableFuture().isDone();
-  }
-
   @Test
-  void requestsOfUnknownReplySizeReserveAnEighthOfTheBoundEach() {
+  void linesAreReadWhileTheHeldBytesAreUnderTheBound() {
     ReplyBudget budget = new ReplyBudget(BOUND);
-    for (int i = 0; i < 8; i++) {
-      assertTrue(admitted(budget), "request " + i);
-    }
-    assertFalse(admitted(budget), "a ninth request waits for room");
-  }
-
-  @Test
-  void heldBytesPastTheBoundStopTheNextLineUntilTheyAreWritten() {
-    ReplyBudget budget = new ReplyBudget(BOUND);
-    assertTrue(admitted(budget));
-    budget.produced(BOUND);
-    budget.finished();
+    assertTrue(budget.admit().toCompletableFuture().isDone());
+    budget.produced(BOUND - 1);
+    assertTrue(budget.admit().toCompletableFuture().isDone());
+    budget.produced(1);
     CompletableFuture<Void> next = budget.admit().toCompletableFuture();
-    assertFalse(next.isDone(), "nothing more is read while the client has not read its reply");
-    budget.written(BOUND / 2);
-    assertFalse(next.isDone(), "half of it read: still no room for another reply that long");
-    budget.written(BOUND / 2);
-    assertTrue(next.isDone(), "room again once the client has read it");
-    assertEquals(0, budget.held());
+    assertFalse(next.isDone(), "nothing more is read while the client has not read its replies");
+    budget.written(1);
+    assertTrue(next.isDone(), "room again once the client has read some");
+    assertEquals(BOUND - 1, budget.held());
   }
 
   @Test
-  void aReplyLongerThanTheBoundGoesOutAloneAndThenTheNextRequestIsTaken() {
+  void aReplyLongerThanTheBoundGoesOutAloneAndThenTheNextLineIsRead() {
     ReplyBudget budget = new ReplyBudget(BOUND);
-    assertTrue(admitted(budget));
+    CompletableFuture<String> built = new CompletableFuture<>();
+    assertFalse(budget.whenRoom(() -> built).toCompletableFuture().isDone());
+    built.complete("long");
     budget.produced(10 * BOUND);
-    budget.finished();
     CompletableFuture<Void> next = budget.admit().toCompletableFuture();
     budget.written(9 * BOUND);
     assertFalse(next.isDone(), "a reply as long as the bound is still held");
     budget.written(BOUND);
-    assertTrue(next.isDone(), "nothing held, nothing in flight: the next line is taken");
-    CompletableFuture<Void> third = budget.admit().toCompletableFuture();
-    assertFalse(third.isDone(), "after a reply longer than the bound, its successors go one at a time");
-    budget.finished();
-    assertTrue(third.isDone());
+    assertTrue(next.isDone(), "nothing held: the next line is read");
   }
 
   @Test
-  void theReserveGrowsToTheLongestReplySeen() {
+  void longRepliesAreBuiltOneAtATimeAndOnlyWhileThereIsRoom() {
     ReplyBudget budget = new ReplyBudget(BOUND);
-    assertTrue(admitted(budget));
-    budget.produced(BOUND / 2);
-    budget.finished();
-    budget.written(BOUND / 2);
-    assertTrue(admitted(budget));
-    assertTrue(admitted(budget));
-    assertFalse(admitted(budget), "two requests that may each answer half the bound fill it");
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> second = new CompletableFuture<>();
+    boolean[] secondStarted = {false};
+    CompletionStage<String> one = budget.whenRoom(() -> first);
+    CompletionStage<String> two = budget.whenRoom(() -> {
+      secondStarted[0] = true;
+      return second;
+    });
+    assertFalse(secondStarted[0], "the second waits while the first is built");
+    budget.produced(BOUND);
+    first.complete("first");
+    assertTrue(one.toCompletableFuture().isDone());
+    assertFalse(secondStarted[0], "the bound is reached: the second is not built until the client reads");
+    budget.written(BOUND);
+    assertTrue(secondStarted[0]);
+    second.complete("second");
+    assertEquals("second", two.toCompletableFuture().join());
+  }
+
+  @Test
+  void repliesTheClientDoesNotReadCountAsUnreadAfterTheLimit() throws Exception {
+    ReplyBudget budget = new ReplyBudget(BOUND);
+    assertFalse(budget.unreadFor(Duration.ZERO), "nothing held");
+    budget.produced(10);
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < Duration.ofMillis(5).toNanos()) {
+      Thread.onSpinWait();
+    }
+    assertTrue(budget.unreadFor(Duration.ofMillis(1)));
+    budget.written(5);
+    assertFalse(budget.unreadFor(Duration.ofSeconds(1)), "the client just read some");
   }
 }
