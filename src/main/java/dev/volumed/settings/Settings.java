@@ -37,9 +37,12 @@ public record Settings(
       mode = Set.copyOf(mode);
       allowedUids = List.copyOf(allowedUids);
       allowedGids = List.copyOf(allowedGids);
-      if (maxConnectionsPerUid < 1 || maxConnectionsPerUid > maxConnections || maxBufferedReplyBytes < 1) {
+      if (maxConnectionsPerUid < 1 || maxConnectionsPerUid > maxConnections) {
         throw new IllegalArgumentException("volumed.socket.max-connections-per-uid must be 1 to max-connections ("
-            + maxConnections + "), got " + maxConnectionsPerUid + "; max-buffered-reply-bytes must be positive, got "
+            + maxConnections + "), got " + maxConnectionsPerUid);
+      }
+      if (maxBufferedReplyBytes < 1 || maxBufferedReplyBytes > 1L << 30) {
+        throw new IllegalArgumentException("volumed.socket.max-buffered-reply-bytes must be 1 to 1G, got "
             + maxBufferedReplyBytes);
       }
       if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
