@@ -3,18 +3,25 @@ package dev.volumed;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import dev.volumed.actors.Supervisor;
 import dev.volumed.disk.Formatter;
+import dev.volumed.disk.PoolLock;
 import dev.volumed.settings.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /** Reads the configuration and starts the actor system; everything else is the supervisor's. */
 public final class Main {
   private Main() {}
+
+  /** The pools' locks, held for the life of the process. */
+  private static List<PoolLock> held;
 
   public static void main(String[] args) {
     Config config;
@@ -25,8 +32,33 @@ public final class Main {
       System.err.println("usage: volumed [--config FILE]");
       System.exit(2);
       return;
+    } catch (ConfigException e) {
+      // a HOCON syntax error or a substitution that names nothing: one line, with file and line
+      System.err.println("volumed: " + e.getMessage());
+      System.exit(2);
+      return;
     }
-    Settings settings = Settings.from(config);
+    // Every key is checked before anything starts or is created; a bad one is one line on stderr.
+    Settings.Loaded loaded = Settings.load(config);
+    if (loaded instanceof Settings.Invalid invalid) {
+      invalid.problems().forEach(problem -> System.err.println("volumed: " + problem));
+      System.exit(2);
+      return;
+    }
+    Settings settings = ((Settings.Valid) loaded).settings();
+    // The configuration is read once, at start-up: SIGHUP (a terminal gone, or a reload out of habit)
+    // must not stop volumed, so it is logged and otherwise ignored.
+    Signal.handle(new Signal("HUP"), signal -> LoggerFactory.getLogger(Main.class).warn(
+        "SIGHUP: ignored; volumed reads its configuration only at start-up, restart it to apply changes"));
+    config = Settings.withShutdownTimeouts(config);
+    // Every pool is opened and locked before anything runs: one that cannot be stops volumed here.
+    try {
+      held = PoolLock.acquireAll(settings.pools());
+    } catch (PoolLock.Unavailable e) {
+      System.err.println("volumed: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     Formatter formatter = new Formatter(settings.format().timeout());
     ActorSystem<Supervisor.Command> system =
         ActorSystem.create(Supervisor.create(settings, formatter), "volumed", config);
@@ -70,6 +102,6 @@ public final class Main {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    return Settings.withShutdownTimeouts(overrides.withFallback(ConfigFactory.load()).resolve());
+    return overrides.withFallback(ConfigFactory.load()).resolve();
   }
 }

@@ -2,13 +2,11 @@ package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
-import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
-import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
+import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
@@ -38,15 +36,20 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public interface Command {}
 
+  /** A command that is answered; a ledger that cannot use its books answers it at once with {@link Refused}. */
+  public interface Request extends Command {
+    ActorRef<? super Refused> replyTo();
+  }
+
   /** Reserve space for one volume; the sender is watched and its reservations released if it stops. */
-  public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Command {}
+  public record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Request {}
 
   /**
    * Reserve a batch. Atomic: all of it or none of it (an identical volume that already exists
    * counts as {@link Existed}); otherwise each volume on its own, in list order.
    */
   public record ReserveBatch(List<VolumeSpec> specs, boolean atomic, ActorRef<BatchReply> replyTo)
-      implements Command {
+      implements Request {
     public ReserveBatch {
       specs = List.copyOf(specs);
     }
@@ -59,16 +62,16 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public record Release(long reservationId) implements Command {}
 
   /** Mark a volume as being deleted; answered with the volume or a refusal. */
-  public record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Command {}
+  public record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Request {}
 
   /** The deletion that {@link BeginDelete} approved has ended. */
   public record DeleteFinished(String name, boolean deleted) implements Command {}
 
-  public record Get(String name, ActorRef<GetReply> replyTo) implements Command {}
+  public record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
 
-  public record ListVolumes(ActorRef<VolumeList> replyTo) implements Command {}
+  public record ListVolumes(ActorRef<ListReply> replyTo) implements Request {}
 
-  public record GetStats(ActorRef<PoolStats> replyTo) implements Command {}
+  public record GetStats(ActorRef<StatsReply> replyTo) implements Request {}
 
   // replies
 
@@ -79,6 +82,10 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public sealed interface GetReply {}
 
   public sealed interface BatchReply {}
+
+  public sealed interface ListReply {}
+
+  public sealed interface StatsReply {}
 
   /** One outcome per spec of a {@link ReserveBatch}, in its order: Admitted, Existed or Refused. */
   public record BatchReserved(List<ReserveReply> outcomes) implements BatchReply {
@@ -94,9 +101,9 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
   public record Found(Volume volume) implements GetReply, DeleteReply {}
 
   public record Refused(ErrorCode code, String message)
-      implements ReserveReply, DeleteReply, GetReply, BatchReply {}
+      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply {}
 
-  public record VolumeList(String pool, List<Volume> volumes) {
+  public record VolumeList(String pool, List<Volume> volumes) implements ListReply {
     public VolumeList {
       volumes = List.copyOf(volumes);
     }
@@ -115,18 +122,20 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       long availableForFallocateBytes,
       long availableForSparseBytes,
       int volumes,
-      int inFlight) {}
+      int inFlight) implements StatsReply {}
 
   // private messages
 
-  private record Loaded(List<Volume> volumes, Throwable failure) implements Command {}
+  /** The books as {@link PoolStore#load} read them, or why it could not. */
+  record Loaded(List<Volume> volumes, Throwable failure) implements Command {}
 
   private record OwnerStopped(ActorRef<?> owner) implements Command {}
 
   private enum Refresh implements Command { INSTANCE }
 
-  private record Measured(SpaceProbe.Space space, Map<String, Long> allocated, Throwable failure)
-      implements Command {}
+  /** A refresh: the file system, and each asked volume's image checked against it. */
+  private record Measured(SpaceProbe.Space space, List<Volume> asked, Map<String, ImageCheck.Result> checks,
+      Throwable failure) implements Command {}
 
   private record Reservation(long id, VolumeSpec spec, Instant startedAt, ActorRef<?> owner) {}
 
@@ -134,46 +143,17 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
 
   public static Behavior<Command> create(
       PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
-    // The front end bounds what can be in flight (max-connections x max-in-flight-per-connection),
-    // well below what this stash holds while the books load.
-    return Behaviors.withStash(100_000, stash ->
-        Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-          Executor blocking = context.getSystem().dispatchers()
-              .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
-          context.pipeToSelf(
-              CompletableFuture.supplyAsync(store::load, blocking),
-              (volumes, failure) -> new Loaded(volumes, failure));
-          return loading(context, stash, timers, pool, store, probe, refreshInterval, blocking);
-        })));
+    return LedgerLifecycle.create(pool, store, probe, refreshInterval);
   }
 
-  private static Behavior<Command> loading(
-      ActorContext<Command> context,
-      StashBuffer<Command> stash,
-      TimerScheduler<Command> timers,
-      PoolSettings pool,
-      PoolStore store,
-      SpaceProbe probe,
-      Duration refreshInterval,
-      Executor blocking) {
-    return Behaviors.receive(Command.class)
-        .onMessage(Loaded.class, loaded -> {
-          if (loaded.failure() != null) {
-            context.getLog().error("pool {}: cannot load the books from {}", pool.name(), pool.path(),
-                loaded.failure());
-            throw new IllegalStateException("pool " + pool.name() + " failed to load", loaded.failure());
-          }
-          Ledger ledger = new Ledger(context, pool, store, probe, blocking, loaded.volumes());
-          context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
-              loaded.volumes().size(), pool.path(), ledger.committed, ledger.provisioned);
-          timers.startTimerWithFixedDelay(Refresh.INSTANCE, refreshInterval);
-          return stash.unstashAll(ledger);
-        })
-        .onAnyMessage(message -> {
-          stash.stash(message);
-          return Behaviors.same();
-        })
-        .build();
+  /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
+  static Ledger ready(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
+      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded) {
+    Ledger ledger = new Ledger(context, pool, store, probe, blocking, loaded);
+    context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
+        loaded.size(), pool.path(), ledger.committed, ledger.provisioned);
+    timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
+    return ledger;
   }
 
   private final PoolSettings pool;
@@ -299,6 +279,12 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     Volume existing = volumes.get(spec.name());
     if (existing == null) {
       return null;
+    }
+    if (existing.state() == Volume.State.DAMAGED) {
+      // Never "existed": its image is not what was asked for, whatever its metadata says.
+      return new Refused(ErrorCode.ALREADY_EXISTS, "volume " + spec.name() + " exists in pool " + pool.name()
+          + " but is damaged (" + existing.damage().orElseThrow() + "); restore its image (it is checked again at"
+          + " every refresh) or delete it and create it again");
     }
     return existing.spec().sameShapeAs(spec) ? new Existed(existing) : alreadyExists(existing);
   }
@@ -426,10 +412,11 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       return this;
     }
     measuring = true;
-    List<String> names = List.copyOf(volumes.keySet());
+    List<Volume> asked = List.copyOf(volumes.values());
+    List<VolumeSpec> specs = asked.stream().map(Volume::spec).toList();
     getContext().pipeToSelf(
-        CompletableFuture.supplyAsync(() -> new Measured(probe.read(), store.measure(names), null), blocking),
-        (measured, failure) -> failure != null ? new Measured(null, Map.of(), failure) : measured);
+        CompletableFuture.supplyAsync(() -> new Measured(probe.read(), asked, store.measure(specs), null), blocking),
+        (measured, failure) -> failure != null ? new Measured(null, List.of(), Map.of(), failure) : measured);
     return this;
   }
 
@@ -440,14 +427,38 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       return this;
     }
     space = measured.space();
-    measured.allocated().forEach((name, bytes) -> {
-      Volume volume = volumes.get(name);
-      if (volume != null) {
-        allocated += bytes - volume.allocatedBytes();
-        volumes.put(name, volume.withAllocatedBytes(bytes));
+    for (Volume asked : measured.asked()) {
+      Volume volume = volumes.get(asked.name());
+      ImageCheck.Result check = measured.checks().get(asked.name());
+      // Only the very volume that was measured: one deleted, being deleted or made again meanwhile is not.
+      if (check == null || volume == null || deleting.containsKey(asked.name())
+          || !volume.spec().equals(asked.spec()) || !volume.createdAt().equals(asked.createdAt())) {
+        continue;
       }
-    });
+      Volume now = volume.checked(check.allocatedBytes(), check.damage());
+      if (now.state() != volume.state()) {
+        logDamage(now);
+      }
+      allocated += now.allocatedBytes() - volume.allocatedBytes();
+      volumes.put(now.name(), now);
+    }
     return this;
+  }
+
+  /**
+   * Logged when a volume turns damaged or ready again, not at every refresh (the reason, which may
+   * change as blocks come and go, is in get and list). A damaged volume keeps counting its recorded size
+   * (provisioned, and committed for fallocate/full): its metadata still promises those bytes, and
+   * counting less would let other volumes take them before its image is restored or it is deleted.
+   */
+  private void logDamage(Volume volume) {
+    if (volume.damage().isPresent()) {
+      getContext().getLog().warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size"
+          + " in the books until its image is restored or it is deleted", pool.name(), volume.name(),
+          volume.damage().get());
+    } else {
+      getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), volume.name());
+    }
   }
 
   // admission
@@ -462,7 +473,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
       if (spec.allocation().reservesBlocks()) {
         blocks = plus(blocks, spec.size());
       } else {
-        overhead = plus(overhead, FormatOverhead.estimate(spec.fs(), spec.size()));
+        overhead = plus(overhead, FormatOverhead.estimate(spec));
       }
     }
     if (blocks > 0) {
@@ -536,7 +547,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     if (spec.allocation().reservesBlocks()) {
       inFlightBlocks += spec.size();
     } else {
-      inFlightOverhead += FormatOverhead.estimate(spec.fs(), spec.size());
+      inFlightOverhead += FormatOverhead.estimate(spec);
     }
     return id;
   }
@@ -565,7 +576,7 @@ public final class Ledger extends AbstractBehavior<Ledger.Command> {
     if (spec.allocation().reservesBlocks()) {
       inFlightBlocks -= spec.size();
     } else {
-      inFlightOverhead -= FormatOverhead.estimate(spec.fs(), spec.size());
+      inFlightOverhead -= FormatOverhead.estimate(spec);
     }
   }
 

@@ -66,7 +66,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (PoolSettings pool : settings.pools()) {
       PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
       stores.add(store);
-      // A ledger that throws has lost track of its books: restart it, which reloads them from disk.
+      // A ledger turns itself "failed" when a handler throws (answering IO_ERROR while it reloads its
+      // books); this restart is only for a throw outside its handlers.
       ActorRef<Ledger.Command> ledger = context.spawn(
           Behaviors.supervise(Ledger.create(pool, store, SpaceProbe.of(pool.path()),
                   settings.accounting().refreshInterval()))

@@ -9,9 +9,9 @@ public enum FileSystemType {
   EXT3("mkfs.ext3", "e2fsprogs", 16),
   EXT2("mkfs.ext2", "e2fsprogs", 16),
   XFS("mkfs.xfs", "xfsprogs", 12),
-  BTRFS("mkfs.btrfs", "btrfs-progs", 255),
+  BTRFS("mkfs.btrfs", "btrfs-progs", 254),
   VFAT("mkfs.vfat", "dosfstools", 11),
-  SWAP("mkswap", "util-linux", 16),
+  SWAP("mkswap", "util-linux", 15),
   /** A raw image, left unformatted. */
   NONE(null, "", 0);
 
@@ -40,7 +40,10 @@ public enum FileSystemType {
     return Optional.empty();
   }
 
-  /** The longest label the file system stores, in UTF-8 bytes; 0 when it has no label. */
+  /**
+   * The longest label the file system stores whole, in UTF-8 bytes; 0 when it has no label. btrfs and
+   * swap keep one byte less than their field (254 of 255, 15 of 16: the last is the terminating NUL).
+   */
   public int maxLabelBytes() {
     return maxLabelBytes;
   }

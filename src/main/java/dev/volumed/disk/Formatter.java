@@ -15,22 +15,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the real mkfs tools as processes (an argv list, never a shell). Each call blocks until the tool
- * ends or the timeout kills it. The tool's output goes to a temporary file, so a chatty tool can never
- * block on a full pipe and no reader thread is needed.
+ * Formats images with the real mkfs tools and probes them with blkid, run by {@link ToolProcesses}
+ * (an argv list, never a shell, in an empty working folder of its own). Each call blocks until the
+ * tool ends or the timeout kills it.
  */
 public final class Formatter {
   private static final Logger log = LoggerFactory.getLogger(Formatter.class);
 
   private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
-  private static final int TAIL_LINES = 20;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern MKE2FS_VERSION = Pattern.compile("mke2fs (\\d+)\\.(\\d+)");
 
@@ -38,6 +36,7 @@ public final class Formatter {
   private final List<Path> toolDirs;
   /** mke2fs version per tool path, asked once: it decides whether assume_storage_prezeroed is known. */
   private final Map<Path, Boolean> knowsPrezeroed = new ConcurrentHashMap<>();
+  private final ToolProcesses processes = new ToolProcesses();
 
   public Formatter(Duration timeout) {
     this(timeout, defaultToolDirs());
@@ -101,23 +100,52 @@ public final class Formatter {
     Path tool = findTool(fs).orElse(Path.of(fs.tool().orElseThrow()));
     List<String> argv = new ArrayList<>();
     argv.add(tool.toString());
-    argv.addAll(baseOptions(fs, tool));
+    List<String> extra = new ArrayList<>(extraArgs);
+    argv.addAll(fs.isExt() ? List.of("-F", "-q", "-E", extendedOptions(tool) + takeExtended(extra)) : baseOptions(fs));
     if (label != null && !label.isEmpty()) {
       argv.add(fs == FileSystemType.VFAT ? "-n" : "-L");
       argv.add(label);
     }
-    argv.addAll(extraArgs);
+    argv.addAll(extra);
     argv.add(image.toString());
     return List.copyOf(argv);
   }
 
-  private List<String> baseOptions(FileSystemType fs, Path tool) {
+  /** mke2fs's options that take no value (its getopt string "b:cd:e:g:...": the letters without ':'). */
+  private static final String MKE2FS_FLAGS = "cjnqvDFKSV";
+
+  /**
+   * mke2fs keeps only the last -E it is given, so a client's -E would silently drop nodiscard (and
+   * mke2fs would punch holes into a fallocate'd image). The client's -E values are taken out of args
+   * and returned as ",a,b", to follow volumed's own in the one -E (where a later key wins). An
+   * option's separate value is skipped as getopt skips it, so a value that reads "-E" stays a value.
+   */
+  private static String takeExtended(List<String> args) {
+    StringBuilder merged = new StringBuilder();
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      boolean takesValue = arg.length() == 2 && arg.charAt(0) == '-' && MKE2FS_FLAGS.indexOf(arg.charAt(1)) < 0;
+      if (arg.equals("-E") && i + 1 < args.size()) {
+        merged.append(',').append(args.get(++i));
+        continue;
+      }
+      rest.add(arg);
+      if (takesValue && i + 1 < args.size()) {
+        rest.add(args.get(++i));
+      }
+    }
+    args.clear();
+    args.addAll(rest);
+    return merged.toString();
+  }
+
+  /** ext2/3/4 get -F (it is a file, not a block device), -q and -E (see extendedOptions) in command. */
+  private static List<String> baseOptions(FileSystemType fs) {
     return switch (fs) {
-      // -F: it is a file, not a block device. -E: see ext4ExtendedOptions.
-      case EXT4, EXT3, EXT2 -> List.of("-F", "-q", "-E", extendedOptions(tool));
       // -K: no discard, which would punch holes into (undo) a fallocate'd image.
       case XFS, BTRFS -> List.of("-f", "-q", "-K");
-      case VFAT, SWAP, NONE -> List.of();
+      case EXT4, EXT3, EXT2, VFAT, SWAP, NONE -> List.of();
     };
   }
 
@@ -137,11 +165,11 @@ public final class Formatter {
   private boolean knowsPrezeroed(Path tool) {
     return knowsPrezeroed.computeIfAbsent(tool, t -> {
       try {
-        Result r = run(List.of(t.toString(), "-V"), PROBE_TIMEOUT);
+        ToolProcesses.Result r = processes.run(List.of(t.toString(), "-V"), PROBE_TIMEOUT);
         Matcher m = MKE2FS_VERSION.matcher(r.output());
         return m.find() && (Integer.parseInt(m.group(1)) > 1
             || Integer.parseInt(m.group(1)) == 1 && Integer.parseInt(m.group(2)) >= 47);
-      } catch (IOException | TimeoutException e) {
+      } catch (IOException | ToolProcesses.TimeoutException e) {
         log.warn("Could not ask {} for its version, assuming an old one: {}", t, e.toString());
         return false;
       }
@@ -153,7 +181,7 @@ public final class Formatter {
   /** Formats image (NONE: no-op). Non-zero exit or timeout => FORMAT_FAILED with the tool's last lines. */
   public void format(Path image, FileSystemType fs, String label, List<String> extraArgs, Allocation allocation)
       throws VolumeException {
-    checkLabel(fs, label);
+    Labels.check(fs, label);
     checkExtraArgs(fs, extraArgs);
     if (fs == FileSystemType.NONE) {
       return;
@@ -162,10 +190,10 @@ public final class Formatter {
     List<String> argv = command(fs, image, label, extraArgs, allocation);
     String tool = fs.tool().orElseThrow();
     long start = System.nanoTime();
-    Result r;
+    ToolProcesses.Result r;
     try {
-      r = run(argv, timeout);
-    } catch (TimeoutException e) {
+      r = processes.run(argv, timeout);
+    } catch (ToolProcesses.TimeoutException e) {
       throw new VolumeException(ErrorCode.FORMAT_FAILED, tool + " timed out after " + describe(timeout)
           + " formatting " + image + " and was killed; the host may be overloaded, or raise the format timeout.");
     } catch (IOException e) {
@@ -177,20 +205,6 @@ public final class Formatter {
           Map.of("exitCode", r.exitCode(), "command", argv), null);
     }
     log.debug("{} formatted {} in {} ms", tool, image, (System.nanoTime() - start) / 1_000_000);
-  }
-
-  private static void checkLabel(FileSystemType fs, String label) throws VolumeException {
-    if (label == null || label.isEmpty()) {
-      return;
-    }
-    int bytes = label.getBytes(StandardCharsets.UTF_8).length;
-    if (fs == FileSystemType.NONE) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "A raw volume (fs \"none\") has no label; leave the label out.");
-    }
-    if (bytes > fs.maxLabelBytes()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "The label '" + label + "' is " + bytes + " bytes; "
-          + fs.wireName() + " labels hold at most " + fs.maxLabelBytes() + " bytes.");
-    }
   }
 
   /**
@@ -226,26 +240,30 @@ public final class Formatter {
       return Optional.empty();
     }
     try {
-      Result r = run(List.of(blkid.get().toString(), "-o", "export", "-p", image.toString()), PROBE_TIMEOUT);
+      ToolProcesses.Result r = processes.run(List.of(blkid.get().toString(), "-o", "udev", "-p", image.toString()), PROBE_TIMEOUT);
       return r.exitCode() == 0 ? parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
-    } catch (IOException | TimeoutException e) {
+    } catch (IOException | ToolProcesses.TimeoutException e) {
       log.warn("blkid failed on {}: {}", image, e.toString());
       return Optional.empty();
     }
   }
 
-  static Optional<Probe> parseBlkid(String export) {
+  /**
+   * Reads blkid's udev format (ID_FS_TYPE, ID_FS_LABEL_ENC). The export format is no use for labels:
+   * it prints bytes above 0x7f as "M-..." sequences that cannot be read back.
+   */
+  static Optional<Probe> parseBlkid(String udev) {
     Optional<String> type = Optional.empty();
     Optional<String> label = Optional.empty();
-    for (String line : export.split("\n")) {
+    for (String line : udev.split("\n")) {
       int eq = line.indexOf('=');
       if (eq > 0) {
         String key = line.substring(0, eq);
-        String value = unescape(line.substring(eq + 1));
-        if (key.equals("TYPE")) {
+        String value = line.substring(eq + 1);
+        if (key.equals("ID_FS_TYPE")) {
           type = Optional.of(value);
-        } else if (key.equals("LABEL")) {
-          label = Optional.of(value);
+        } else if (key.equals("ID_FS_LABEL_ENC")) {
+          label = Optional.of(decodeEnc(value));
         }
       }
     }
@@ -255,107 +273,27 @@ public final class Formatter {
     return Optional.of(new Probe(type.flatMap(FileSystemType::fromWire), label));
   }
 
-  /** blkid's export format escapes spaces and shell characters with a backslash. */
-  private static String unescape(String value) {
-    StringBuilder sb = new StringBuilder(value.length());
+  /**
+   * ID_FS_LABEL_ENC holds the label's bytes with \xNN for what is unsafe; the output was read as
+   * ISO-8859-1, one char per byte, so the bytes are recovered and decoded as UTF-8.
+   */
+  private static String decodeEnc(String value) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c == '\\' && i + 1 < value.length()) {
-        c = value.charAt(++i);
+      if (c == '\\' && i + 3 < value.length() && value.charAt(i + 1) == 'x') {
+        bytes.write(Integer.parseInt(value.substring(i + 2, i + 4), 16));
+        i += 3;
+      } else {
+        bytes.write(c);
       }
-      sb.append(c);
     }
-    return sb.toString();
+    return bytes.toString(StandardCharsets.UTF_8);
   }
-
-  // ---- processes ----------------------------------------------------------------------------
-
-  private record Result(int exitCode, String output) {}
-
-  /** Every tool this formatter is running now, so that a shutdown can stop them. */
-  private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   /** Kills every mkfs or blkid this formatter still runs (at shutdown, after the grace period); returns how many. */
   public int killRunning() {
-    int killed = 0;
-    for (Process p : List.copyOf(running)) {
-      p.destroyForcibly();
-      killed++;
-    }
-    return killed;
-  }
-
-  private static final class TimeoutException extends Exception {
-    private static final long serialVersionUID = 1L;
-  }
-
-  /** Runs argv with stdin from /dev/null and stdout+stderr into a temp file; returns the exit code and last lines. */
-  private Result run(List<String> argv, Duration limit) throws IOException, TimeoutException {
-    Path out = Files.createTempFile("volumed-mkfs-", ".log");
-    try {
-      ProcessBuilder pb = new ProcessBuilder(argv)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(out.toFile());
-      pb.environment().put("LC_ALL", "C"); // messages in a stable language for the error reply
-      Process p = pb.start();
-      running.add(p);
-      try {
-        int exit = waitFor(p, limit);
-        return new Result(exit, tail(Files.readAllLines(out, StandardCharsets.ISO_8859_1)));
-      } finally {
-        running.remove(p);
-      }
-    } finally {
-      Files.deleteIfExists(out);
-    }
-  }
-
-  private static int waitFor(Process p, Duration limit) throws TimeoutException, IOException {
-    try {
-      if (p.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
-        return p.exitValue();
-      }
-      killAndWait(p);
-      throw new TimeoutException();
-    } catch (InterruptedException e) {
-      killAndWait(p);
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + p.info().command().orElse("the tool"), e);
-    }
-  }
-
-  private static void killAndWait(Process p) {
-    p.destroyForcibly();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        p.waitFor();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // keep waiting: never leave a mkfs running on an image we are about to delete
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * The last lines of the output. A tool that rejects its arguments prints the reason first and then
-   * its usage text (mkfs.xfs: ~30 lines), which would push the reason out of the tail: it is cut off.
-   */
-  static String tail(List<String> output) {
-    List<String> lines = output;
-    for (int i = 0; i < output.size(); i++) {
-      if (output.get(i).regionMatches(true, 0, "Usage:", 0, 6) && i > 0) {
-        lines = new ArrayList<>(output.subList(0, i));
-        lines.add("(usage text omitted)");
-        break;
-      }
-    }
-    List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
-    return String.join("\n", last);
+    return processes.killRunning();
   }
 
   private static String describe(Duration d) {

@@ -365,7 +365,7 @@ public final class ImageFiles {
   }
 
   /** A user (or group) name as the host knows it, else a number taken as it is; else BAD_REQUEST. */
-  private static int idOf(String id, boolean user) throws VolumeException {
+  public static int idOf(String id, boolean user) throws VolumeException {
     String what = user ? "owner" : "group";
     if (id.isEmpty() || id.startsWith("-")) {
       throw new VolumeException(ErrorCode.BAD_REQUEST, "The " + what + " '" + id

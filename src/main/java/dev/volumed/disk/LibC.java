@@ -36,6 +36,7 @@ interface LibC extends Library {
   int STATX_TYPE = 0x1;
   int STATX_NLINK = 0x4;
   int STATX_INO = 0x100;
+  int STATX_SIZE = 0x200;
   int STATX_BLOCKS = 0x400;
   /** Offsets in struct statx (the same on every architecture): stx_mode (u16), stx_ino, stx_dev_major/minor. */
   int STATX_NLINK_OFFSET = 16;
@@ -43,6 +44,9 @@ interface LibC extends Library {
   int STATX_INO_OFFSET = 32;
   int S_IFMT = 0170000;
   int S_IFDIR = 0040000;
+  int S_IFREG = 0100000;
+  /** Offset of stx_size in struct statx. */
+  int STATX_SIZE_OFFSET = 40;
   int S_IFLNK = 0120000;
   /** Offset of stx_blocks in struct statx, the same on every architecture. */
   int STATX_BLOCKS_OFFSET = 48;
@@ -60,6 +64,7 @@ interface LibC extends Library {
   int EPERM = 1;
   int ENOENT = 2;
   int EBADF = 9;
+  int EAGAIN = 11;
   int EACCES = 13;
   int EEXIST = 17;
   int EXDEV = 18;
@@ -69,6 +74,7 @@ interface LibC extends Library {
   int ENOTTY = 25;
   int EFBIG = 27;
   int ENOSPC = 28;
+  int EROFS = 30;
   int ERANGE = 34;
   int ENOSYS = 38;
   int ENOTEMPTY = 39;
@@ -101,6 +107,14 @@ interface LibC extends Library {
   long write(int fd, Pointer buf, long count) throws LastErrorException;
 
   int fsync(int fd) throws LastErrorException;
+
+  int LOCK_EX = 2;
+  int LOCK_NB = 4;
+
+  /** A lock on the open file description (not the process, unlike fcntl locks); released when it is closed. */
+  int flock(int fd, int operation) throws LastErrorException;
+
+  long pread(int fd, Pointer buf, long count, long offset) throws LastErrorException;
 
   /** Flushes the whole file system that holds fd (one call for a batch's many files). */
   int syncfs(int fd) throws LastErrorException;

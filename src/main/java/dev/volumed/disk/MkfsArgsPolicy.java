@@ -6,12 +6,13 @@ import com.typesafe.config.ConfigValueType;
 import dev.volumed.protocol.ErrorCode;
 import dev.volumed.protocol.VolumeException;
 import java.util.EnumMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Which mkfs options a client may pass in {@code mkfsArgs}, per file system, from
@@ -19,106 +20,158 @@ import java.util.TreeSet;
  * write outside the image ({@code mkfs.ext4 -d DIR}, {@code -J device=...},
  * {@code mkfs.btrfs --rootdir}, {@code mkfs.xfs -d name=...}); only listed options pass.
  *
- * <p>An entry maps an option to {@code "*"} (any single value, or none) or to the list of
- * sub-option keys its value may hold ({@code "-E" = [stride, stripe_width]} admits
- * {@code -E stride=16,stripe_width=32}). A token that does not start with {@code -} is the value
- * of the option before it; {@code --opt=value} is read as {@code --opt value}.
+ * <p>The arguments are read the way the tools' getopt reads them, so that nothing can reach mkfs as
+ * a positional (a second device, or a size): an option listed as {@code flag} takes no value; any
+ * other option takes exactly one value, the next argument, whatever it starts with (getopt takes
+ * it so), or for a long option also {@code --opt=value}. Everything else is refused:
+ * an argument that is neither an allowed option nor the value of the one before it, {@code --},
+ * clustered ({@code -jF}) or attached ({@code -b4096}) short options, and abbreviated or unknown
+ * long options. A value may not name a path (no {@code /}, no NUL) nor be {@code list-all}, and a
+ * value listed with sub-option names ({@code "-E" = [stride, stripe_width]}) may hold only those keys.
  */
 public final class MkfsArgsPolicy {
+  private static final String FLAG = "flag";
   private static final String ANY = "*";
+  private static final Pattern OPTION = Pattern.compile("-[A-Za-z0-9]|--[a-z0-9][a-z0-9-]*");
 
-  private final Map<FileSystemType, Map<String, Set<String>>> allowed;
+  /** How an option takes its value: none, one of any content, or one made of the listed sub-option keys. */
+  public record Rule(boolean flag, Set<String> keys) {
+    public static final Rule FLAG_RULE = new Rule(true, Set.of());
+    public static final Rule ANY_VALUE = new Rule(false, Set.of());
 
-  public MkfsArgsPolicy(Map<FileSystemType, Map<String, Set<String>>> allowed) {
-    Map<FileSystemType, Map<String, Set<String>>> copy = new EnumMap<>(FileSystemType.class);
-    allowed.forEach((fs, options) -> copy.put(fs, Map.copyOf(options)));
+    public Rule {
+      keys = Set.copyOf(keys);
+    }
+
+    private String describe(String option) {
+      if (flag) {
+        return option;
+      }
+      return option + (keys.isEmpty() ? " VALUE" : " " + String.join("|", new TreeSet<>(keys)) + "[,...]");
+    }
+  }
+
+  private final Map<FileSystemType, Map<String, Rule>> allowed;
+
+  public MkfsArgsPolicy(Map<FileSystemType, Map<String, Rule>> allowed) {
+    Map<FileSystemType, Map<String, Rule>> copy = new EnumMap<>(FileSystemType.class);
+    allowed.forEach((fs, options) -> copy.put(fs, java.util.Collections.unmodifiableMap(new TreeMap<>(options))));
     this.allowed = copy;
   }
 
-  /** Reads {@code allowed-mkfs-args}: one object per fs wire name; fs not named allow nothing. */
+  /**
+   * Reads {@code allowed-mkfs-args}: one object per fs wire name, mapping each option to {@code flag},
+   * {@code "*"} or a list of sub-option names; fs not named allow nothing.
+   */
   public static MkfsArgsPolicy from(Config config) {
-    Map<FileSystemType, Map<String, Set<String>>> allowed = new EnumMap<>(FileSystemType.class);
+    Map<FileSystemType, Map<String, Rule>> allowed = new EnumMap<>(FileSystemType.class);
     for (String fsName : config.root().keySet()) {
       FileSystemType fs = FileSystemType.fromWire(fsName).orElseThrow(() ->
           new IllegalArgumentException("allowed-mkfs-args names an unknown file system " + fsName));
-      Map<String, Set<String>> options = new LinkedHashMap<>();
+      Map<String, Rule> options = new TreeMap<>();
       for (Map.Entry<String, ConfigValue> entry : config.getObject(fsName).entrySet()) {
-        ConfigValue value = entry.getValue();
-        if (value.valueType() == ConfigValueType.LIST) {
-          Set<String> keys = new HashSet<>();
-          for (Object key : (List<?>) value.unwrapped()) {
-            keys.add(key.toString());
-          }
-          options.put(entry.getKey(), keys);
-        } else if (ANY.equals(value.unwrapped())) {
-          options.put(entry.getKey(), Set.of(ANY));
-        } else {
-          throw new IllegalArgumentException("allowed-mkfs-args." + fsName + "." + entry.getKey()
-              + " must be \"*\" or a list of sub-option names");
+        String where = "allowed-mkfs-args." + fsName + ".\"" + entry.getKey() + "\"";
+        if (!OPTION.matcher(entry.getKey()).matches()) {
+          throw new IllegalArgumentException(where + " is not an option: give -x or --long-name");
         }
+        options.put(entry.getKey(), rule(where, entry.getValue()));
       }
       allowed.put(fs, options);
     }
     return new MkfsArgsPolicy(allowed);
   }
 
-  /** Passes, or throws PERMISSION_DENIED naming the first option that is not allowed. */
-  public void check(FileSystemType fs, List<String> args) throws VolumeException {
-    Map<String, Set<String>> options = allowed.getOrDefault(fs, Map.of());
-    String option = null;
-    boolean valueSeen = false;
-    for (String arg : args) {
-      if (arg.startsWith("-") && arg.length() > 1) {
-        int eq = arg.indexOf('=');
-        if (arg.startsWith("--") && eq > 0) {
-          option = arg.substring(0, eq);
-          requireOption(fs, options, option);
-          checkValue(fs, options, option, arg.substring(eq + 1));
-          option = null;
-          continue;
-        }
-        option = arg;
-        valueSeen = false;
-        requireOption(fs, options, option);
-      } else if (option == null || valueSeen) {
-        throw new VolumeException(ErrorCode.PERMISSION_DENIED, "mkfsArgs may hold only options and their"
-            + " values; \"" + arg + "\" stands on its own (a device, size or path is not accepted)");
-      } else {
-        checkValue(fs, options, option, arg);
-        valueSeen = true;
+  private static Rule rule(String where, ConfigValue value) {
+    if (value.valueType() == ConfigValueType.LIST && !((List<?>) value.unwrapped()).isEmpty()) {
+      Set<String> keys = new LinkedHashSet<>();
+      for (Object key : (List<?>) value.unwrapped()) {
+        keys.add(key.toString());
       }
+      return new Rule(false, keys);
+    }
+    if (FLAG.equals(value.unwrapped())) {
+      return Rule.FLAG_RULE;
+    }
+    if (ANY.equals(value.unwrapped())) {
+      return Rule.ANY_VALUE;
+    }
+    throw new IllegalArgumentException(where + " is " + value.render() + "; give flag (takes no value),"
+        + " \"*\" (one value of any content) or a non-empty list of sub-option names");
+  }
+
+  /** The options allowed for fs, each with how it takes its value, sorted by name. */
+  public Map<String, Rule> allowed(FileSystemType fs) {
+    return allowed.getOrDefault(fs, Map.of());
+  }
+
+  /** Passes, or throws PERMISSION_DENIED naming the first argument that is refused and what is accepted. */
+  public void check(FileSystemType fs, List<String> args) throws VolumeException {
+    Map<String, Rule> options = allowed.getOrDefault(fs, Map.of());
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String option = arg;
+      String value = null;
+      if (arg.equals("--")) {
+        throw denied(fs, options, "\"--\" ends mkfs's options: whatever followed it would be a device");
+      } else if (arg.startsWith("--")) {
+        int eq = arg.indexOf('=');
+        option = eq > 0 ? arg.substring(0, eq) : arg;
+        value = eq > 0 ? arg.substring(eq + 1) : null;
+      } else if (!arg.startsWith("-") || arg.length() == 1) {
+        throw denied(fs, options, "\"" + arg + "\" stands on its own: mkfs would take it as a device or a"
+            + " size. Only an allowed option, or the value right after an option that takes one, may appear");
+      } else if (arg.length() > 2) {
+        throw denied(fs, options, "\"" + arg + "\" is short options run together or a value attached to its"
+            + " option; give each option as its own argument and its value as the next (-b 4096, not -b4096)");
+      }
+      Rule rule = options.get(option);
+      if (rule == null) {
+        throw denied(fs, options, "mkfs option " + option + " is not allowed for " + fs.wireName()
+            + (option.startsWith("--") ? " (give a long option's full name)" : ""));
+      }
+      if (rule.flag()) {
+        if (value != null) {
+          throw denied(fs, options, "mkfs option " + option + " takes no value, got \"" + arg + "\"");
+        }
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 == args.size()) {
+          throw denied(fs, options, "mkfs option " + option + " needs a value after it");
+        }
+        value = args.get(++i);
+      }
+      checkValue(fs, option, rule, value);
     }
   }
 
-  private void requireOption(FileSystemType fs, Map<String, Set<String>> options, String option)
-      throws VolumeException {
-    if (!options.containsKey(option)) {
-      throw new VolumeException(ErrorCode.PERMISSION_DENIED, "mkfs option " + option + " is not allowed for "
-          + fs.wireName() + " (volumed.format.allowed-mkfs-args); allowed: " + describe(options));
-    }
-  }
-
-  private void checkValue(FileSystemType fs, Map<String, Set<String>> options, String option, String value)
-      throws VolumeException {
+  private static void checkValue(FileSystemType fs, String option, Rule rule, String value) throws VolumeException {
     if (value.contains("/") || value.indexOf('\0') >= 0) {
       throw new VolumeException(ErrorCode.PERMISSION_DENIED, "the value \"" + value + "\" of mkfs option "
           + option + " names a path; mkfsArgs may only tune the new file system");
     }
-    Set<String> keys = options.get(option);
-    if (keys.contains(ANY)) {
+    if (value.equals("list-all")) { // mkfs.btrfs -O/-R list-all prints a list and exits 0, formatting nothing
+      throw new VolumeException(ErrorCode.PERMISSION_DENIED, "mkfs option " + option + " list-all only lists"
+          + " what the tool knows and formats nothing; name the features to use");
+    }
+    if (rule.keys().isEmpty()) {
       return;
     }
-    for (String part : value.split(",")) {
+    for (String part : value.split(",", -1)) {
       String key = part.contains("=") ? part.substring(0, part.indexOf('=')) : part;
-      if (!keys.contains(key)) {
+      if (!rule.keys().contains(key)) {
         throw new VolumeException(ErrorCode.PERMISSION_DENIED, "mkfs option " + option + " " + key
             + " is not allowed for " + fs.wireName() + " (volumed.format.allowed-mkfs-args); allowed with "
-            + option + ": " + String.join(", ", new TreeSet<>(keys)));
+            + option + ": " + String.join(", ", new TreeSet<>(rule.keys())));
       }
     }
   }
 
-  private static String describe(Map<String, Set<String>> options) {
-    return options.isEmpty() ? "none" : String.join(" ", new TreeSet<>(options.keySet()));
+  private static VolumeException denied(FileSystemType fs, Map<String, Rule> options, String why) {
+    StringBuilder accepted = new StringBuilder();
+    options.forEach((option, rule) -> accepted.append(accepted.length() == 0 ? "" : ", ").append(rule.describe(option)));
+    return new VolumeException(ErrorCode.PERMISSION_DENIED, why + ". Accepted for " + fs.wireName()
+        + " (volumed.format.allowed-mkfs-args): " + (options.isEmpty() ? "none" : accepted)
+        + (options.keySet().stream().anyMatch(o -> o.startsWith("--")) ? "; a long option also as --opt=value" : ""));
   }
 }

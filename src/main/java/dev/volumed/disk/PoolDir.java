@@ -164,7 +164,11 @@ public final class PoolDir implements AutoCloseable {
   // ---- what is in the folder --------------------------------------------------------------
 
   /** What statx tells of one entry, not following it. */
-  record Entry(int mode, long inode, long blocks) {
+  record Entry(int mode, long inode, long size, long blocks) {
+    boolean isRegularFile() {
+      return (mode & LibC.S_IFMT) == LibC.S_IFREG;
+    }
+
     boolean isSymlink() {
       return (mode & LibC.S_IFMT) == LibC.S_IFLNK;
     }
@@ -189,9 +193,10 @@ public final class PoolDir implements AutoCloseable {
   static Entry statx(int dirfd, String leaf, int flags) {
     try (Memory buf = new Memory(LibC.STATX_STRUCT_SIZE)) {
       buf.clear();
-      LibC.INSTANCE.statx(dirfd, leaf, flags, LibC.STATX_TYPE | LibC.STATX_INO | LibC.STATX_BLOCKS, buf);
+      LibC.INSTANCE.statx(dirfd, leaf, flags,
+          LibC.STATX_TYPE | LibC.STATX_INO | LibC.STATX_SIZE | LibC.STATX_BLOCKS, buf);
       return new Entry(buf.getShort(LibC.STATX_MODE_OFFSET) & 0xffff, buf.getLong(LibC.STATX_INO_OFFSET),
-          buf.getLong(LibC.STATX_BLOCKS_OFFSET));
+          buf.getLong(LibC.STATX_SIZE_OFFSET), buf.getLong(LibC.STATX_BLOCKS_OFFSET));
     }
   }
 
@@ -304,6 +309,27 @@ public final class PoolDir implements AutoCloseable {
       LibC.INSTANCE.renameat(fd(), from, fd(), to);
     } catch (LastErrorException e) {
       throw ImageFiles.errnoError(e.getErrorCode(), "Cannot rename " + pathOf(from) + " to " + pathOf(to));
+    }
+  }
+
+  /**
+   * Moves leaf of this folder to newLeaf in target (same file system), never replacing anything there
+   * (renameat2 RENAME_NOREPLACE; ALREADY_EXISTS when taken). For volumed's own files under .volumed.
+   */
+  void moveTo(String leaf, PoolDir target, String newLeaf) throws VolumeException {
+    try {
+      if (LibC.SYS_RENAMEAT2 != 0) {
+        LibC.INSTANCE.syscall(LibC.SYS_RENAMEAT2, fd(), leaf, target.fd(), newLeaf, LibC.RENAME_NOREPLACE);
+      } else if (target.entry(newLeaf).isEmpty()) {
+        LibC.INSTANCE.renameat(fd(), leaf, target.fd(), newLeaf); // names under .volumed are volumed's own
+      } else {
+        throw new LastErrorException(LibC.EEXIST);
+      }
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LibC.EEXIST) {
+        throw new VolumeException(ErrorCode.ALREADY_EXISTS, target.pathOf(newLeaf) + " already exists");
+      }
+      throw ImageFiles.errnoError(e.getErrorCode(), "Cannot move " + pathOf(leaf) + " to " + target.pathOf(newLeaf));
     }
   }
 

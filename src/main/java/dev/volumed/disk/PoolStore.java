@@ -1,28 +1,20 @@
 package dev.volumed.disk;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.volumed.model.Names;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.VolumeException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class PoolStore {
   private static final Logger log = LoggerFactory.getLogger(PoolStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String META_DIR = ".volumed/meta";
-  private static final String META_SUFFIX = ".json";
-  private static final String BATCH_DIR = ".volumed/batches";
+  static final String META_DIR = ".volumed/meta";
+  static final String META_SUFFIX = ".json";
+  static final String BATCH_DIR = ".volumed/batches";
 
   private final String poolName;
   private final Path root;
@@ -48,31 +40,28 @@ public final class PoolStore {
     this.formatter = formatter;
   }
 
+  String poolName() {
+    return poolName;
+  }
+
   public Path root() {
     return root;
   }
 
   /**
-   * Rebuilds the books from what is on disk: removes temporary leftovers of interrupted work,
-   * reads each image's metadata, adopts images without metadata, and drops metadata whose image
-   * is gone.
+   * Rebuilds the books from what is on disk at start-up (see {@link PoolLoader}): removes temporary
+   * leftovers of interrupted work and undoes unfinished atomic batches first.
    */
   public List<Volume> load() {
-    try {
-      Files.createDirectories(root);
-      PoolDir.walkToFolder(root, META_DIR, true).close(); // never through a symlink under the root
-      rollBackUnfinishedBatches();
-      List<Volume> volumes = new ArrayList<>();
-      for (Path image : scanImages()) {
-        volumes.add(loadOne(image));
-      }
-      removeOrphanMetadata();
-      return volumes;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (VolumeException e) {
-      throw new UncheckedIOException(new IOException(e.getMessage(), e));
-    }
+    return new PoolLoader(this, formatter, true).load();
+  }
+
+  /**
+   * Reads the books from disk again while volumed runs (after a ledger failed): the same as
+   * {@link #load} except that nothing is removed, since work may be in flight.
+   */
+  public List<Volume> reload() {
+    return new PoolLoader(this, formatter, false).load();
   }
 
   /**
@@ -100,38 +89,6 @@ public final class PoolStore {
     return BATCH_DIR + "/" + batchId + META_SUFFIX;
   }
 
-  /** An atomic batch that was publishing when volumed stopped is undone: none of it is kept. */
-  private void rollBackUnfinishedBatches() throws IOException {
-    Path batches = root.resolve(BATCH_DIR);
-    if (!Files.isDirectory(batches, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    List<Path> notes;
-    try (var listing = Files.list(batches)) {
-      notes = listing.toList();
-    }
-    try {
-      for (Path note : notes) {
-        String noteName = BATCH_DIR + "/" + note.getFileName();
-        if (!ImageFiles.isTempName(note.getFileName().toString())) {
-          int removed = 0;
-          for (JsonNode name : JSON.readTree(Files.readAllBytes(note))) {
-            if (Names.problem(name.asText()) == null && ImageFiles.deleteDurably(root, name.asText())) {
-              removed++;
-              pruneEmptyParents(root.resolve(name.asText()));
-            }
-            deleteMetadata(name.asText());
-          }
-          log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
-              + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
-        }
-        ImageFiles.deleteDurably(root, noteName);
-      }
-    } catch (VolumeException e) {
-      throw new IOException(e.getMessage(), e);
-    }
-  }
-
   /** Removes the temporary files of work that did not finish (at shutdown, after the grace period). */
   public int removeLeftovers() {
     int[] removed = {0};
@@ -151,15 +108,11 @@ public final class PoolStore {
     return removed[0];
   }
 
-  /** Blocks really on disk for each named volume that still exists. */
-  public Map<String, Long> measure(List<String> names) {
-    Map<String, Long> result = new HashMap<>();
-    for (String name : names) {
-      try {
-        result.put(name, ImageFiles.allocatedBytes(root, name));
-      } catch (IOException e) {
-        log.debug("pool {}: cannot measure {}: {}", poolName, name, e.toString());
-      }
+  /** Each volume's image checked against its metadata: the blocks it really uses, and its damage if any. */
+  public Map<String, ImageCheck.Result> measure(List<VolumeSpec> specs) {
+    Map<String, ImageCheck.Result> result = new HashMap<>();
+    for (VolumeSpec spec : specs) {
+      result.put(spec.name(), ImageCheck.check(root, spec));
     }
     return result;
   }
@@ -199,7 +152,7 @@ public final class PoolStore {
     }
   }
 
-  private static String metadataName(String name) {
+  static String metadataName(String name) {
     return META_DIR + "/" + name + META_SUFFIX;
   }
 
@@ -207,7 +160,7 @@ public final class PoolStore {
    * Unlinks a file found by a scan of the pool, reaching it again from the root without following any
    * symlink: a folder swapped for a link after the scan saw it cannot redirect the unlink.
    */
-  private boolean removeInPool(Path file) {
+  boolean removeInPool(Path file) {
     try {
       return ImageFiles.deleteDurably(root, root.relativize(file).toString());
     } catch (VolumeException e) {
@@ -216,129 +169,8 @@ public final class PoolStore {
     }
   }
 
-  private Path metadataPath(String name) {
+  Path metadataPath(String name) {
     return root.resolve(META_DIR).resolve(name + META_SUFFIX);
-  }
-
-  private List<Path> scanImages() throws IOException {
-    List<Path> images = new ArrayList<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        if (dir.equals(root)) {
-          return FileVisitResult.CONTINUE;
-        }
-        if (dir.getFileName().toString().startsWith(".") || root.relativize(dir).getNameCount() >= Names.MAX_SEGMENTS) {
-          return FileVisitResult.SKIP_SUBTREE;
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        String fileName = file.getFileName().toString();
-        if (ImageFiles.isTempName(fileName)) {
-          log.info("pool {}: removing {} left by interrupted work", poolName, file);
-          removeInPool(file);
-          return FileVisitResult.CONTINUE;
-        }
-        String name = root.relativize(file).toString();
-        if (attrs.isSymbolicLink()) {
-          log.warn("pool {}: ignoring symlink {}: volumed never follows symlinks in a pool", poolName, file);
-        } else if (!attrs.isRegularFile()) {
-          log.warn("pool {}: ignoring {}: not a regular file", poolName, file);
-        } else if (Names.problem(name) != null) {
-          log.warn("pool {}: ignoring {}: not a valid volume name", poolName, file);
-        } else {
-          images.add(file);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    return images;
-  }
-
-  private Volume loadOne(Path image) throws IOException {
-    String name = root.relativize(image).toString();
-    long size = Files.size(image);
-    long allocated = ImageFiles.allocatedBytes(image);
-    Optional<Volume> recorded = readMetadata(name, allocated);
-    if (recorded.isPresent()) {
-      Volume volume = recorded.get();
-      if (volume.spec().size() != size) {
-        log.warn("pool {}: {} is {} bytes long, its metadata says {}; counting its real length",
-            poolName, name, size, volume.spec().size());
-        volume = withSize(volume, size);
-        writeMetadata(volume);
-      }
-      return volume;
-    }
-    Volume adopted = adopt(image, name, size, allocated);
-    writeMetadata(adopted);
-    log.info("pool {}: adopted {} ({} bytes, fs {}, {})", poolName, name, size,
-        adopted.spec().fs().wireName(), adopted.spec().allocation().wireName());
-    return adopted;
-  }
-
-  private Volume adopt(Path image, String name, long size, long allocated) throws IOException {
-    Optional<Formatter.Probe> probe = formatter.probe(image);
-    FileSystemType fs = probe.flatMap(Formatter.Probe::fs).orElse(FileSystemType.NONE);
-    Optional<String> label = probe.flatMap(Formatter.Probe::label);
-    Allocation allocation = allocated >= size ? Allocation.FALLOCATE : Allocation.SPARSE;
-    Instant createdAt = Files.getLastModifiedTime(image, LinkOption.NOFOLLOW_LINKS).toInstant();
-    VolumeSpec spec = new VolumeSpec(name, size, fs, label, List.of(), allocation);
-    return new Volume(spec, createdAt, allocated, Volume.State.READY, true);
-  }
-
-  private Optional<Volume> readMetadata(String name, long allocated) {
-    Path path = metadataPath(name);
-    try {
-      JsonNode node = JSON.readTree(Files.readAllBytes(path));
-      List<String> mkfsArgs = new ArrayList<>();
-      node.path("mkfsArgs").forEach(arg -> mkfsArgs.add(arg.asText()));
-      VolumeSpec spec = new VolumeSpec(
-          name,
-          node.get("size").asLong(),
-          FileSystemType.fromWire(node.get("fs").asText()).orElseThrow(),
-          node.path("label").isTextual() ? Optional.of(node.get("label").asText()) : Optional.empty(),
-          mkfsArgs,
-          Allocation.fromWire(node.get("allocation").asText()).orElseThrow());
-      return Optional.of(new Volume(spec, Instant.parse(node.get("createdAt").asText()), allocated,
-          Volume.State.READY, node.path("adopted").asBoolean(false)));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      log.warn("pool {}: unreadable metadata {} ({}); adopting the image again", poolName, path, e.toString());
-      return Optional.empty();
-    }
-  }
-
-  private void removeOrphanMetadata() throws IOException {
-    Path metaRoot = root.resolve(META_DIR);
-    Files.walkFileTree(metaRoot, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        String fileName = file.getFileName().toString();
-        if (ImageFiles.isTempName(fileName)) {
-          removeInPool(file);
-          return FileVisitResult.CONTINUE;
-        }
-        String relative = metaRoot.relativize(file).toString();
-        if (!relative.endsWith(META_SUFFIX)
-            || !Files.isRegularFile(root.resolve(relative.substring(0, relative.length() - META_SUFFIX.length())),
-                LinkOption.NOFOLLOW_LINKS)) {
-          log.info("pool {}: removing metadata {} whose image is gone", poolName, file);
-          removeInPool(file);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  private static Volume withSize(Volume volume, long size) {
-    VolumeSpec s = volume.spec();
-    return new Volume(new VolumeSpec(s.name(), size, s.fs(), s.label(), s.mkfsArgs(), s.allocation()),
-        volume.createdAt(), volume.allocatedBytes(), volume.state(), volume.adopted());
   }
 
   private static ObjectNode toJson(Volume volume) {

@@ -183,7 +183,7 @@ public final class VolumeBuilder {
       return e;
     }
     boolean full = e.getMessage().contains("No space left on device")
-        || free < FormatOverhead.estimate(spec.fs(), spec.size());
+        || free < FormatOverhead.estimate(spec);
     if (!full) {
       return e;
     }
@@ -217,10 +217,23 @@ public final class VolumeBuilder {
         "creating " + name + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
   }
 
-  /** Unlinks the image (reached without following any symlink), its metadata, and the folders it leaves empty. */
+  /**
+   * Unlinks the image (reached without following any symlink), its metadata, and the folders it leaves
+   * empty. Where a folder stands at the image's name (a damaged volume), only an empty one is removed:
+   * volumed never deletes what it did not make, so a folder with something in it stays, and the
+   * volume's metadata and books entry go all the same.
+   */
   public void delete(String name) throws VolumeException {
     try (PoolDir folder = PoolDir.walk(store.root(), name, false)) {
-      if (folder.unlink(ImageFiles.leafOf(name))) {
+      String leaf = ImageFiles.leafOf(name);
+      if (folder.entry(leaf).map(PoolDir.Entry::isFolder).orElse(false)) {
+        if (folder.removeEmptyFolder(leaf)) {
+          folder.sync();
+        } else {
+          log.warn("pool {}: a folder stands at the image {} and is not empty; it is left as it is, the volume's"
+              + " metadata is removed", pool.name(), folder.pathOf(leaf));
+        }
+      } else if (folder.unlink(leaf)) {
         folder.sync();
       } else {
         log.warn("pool {}: image {} was already gone; dropping it from the books", pool.name(), name);

@@ -31,7 +31,6 @@ import dev.volumed.protocol.VolumeException;
 import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -192,33 +191,54 @@ final class RequestHandler {
 
   /**
    * Answers once every pool's books are loaded (a ledger holds requests back until then), so a
-   * ping that answers means volumed is ready: start-up recovery is done.
+   * ping that answers means volumed is ready: start-up recovery is done. A pool that failed answers
+   * at once; it is named under "unavailable" and does not hold the answer up.
    */
   private CompletionStage<JsonNode> ping() {
-    List<CompletableFuture<Ledger.PoolStats>> ready = new ArrayList<>();
-    for (Supervisor.Pool pool : pools.values()) {
-      ready.add(ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).thenApply(done -> {
+    return allStats().thenApply(stats -> {
       ObjectNode result = Codec.JSON.createObjectNode();
       result.put("version", Codec.VERSION);
       result.put("protocol", Codec.PROTOCOL);
+      unavailable(result, stats);
       return result;
     });
   }
 
   private CompletionStage<JsonNode> pools() {
-    List<CompletableFuture<Ledger.PoolStats>> stats = new ArrayList<>();
-    for (Supervisor.Pool pool : pools.values()) {
-      stats.add(ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new)).thenApply(done -> {
+    return allStats().thenApply(stats -> {
       ObjectNode result = Codec.JSON.createObjectNode();
       ArrayNode array = result.putArray("pools");
-      stats.stream().map(CompletableFuture::join)
+      stats.values().stream().filter(Ledger.PoolStats.class::isInstance).map(Ledger.PoolStats.class::cast)
           .sorted(java.util.Comparator.comparing(Ledger.PoolStats::name))
           .forEach(s -> array.add(Codec.JSON.valueToTree(s)));
+      unavailable(result, stats);
       return result;
+    });
+  }
+
+  /** Each pool's answer to GetStats, by pool. */
+  private CompletionStage<Map<Supervisor.Pool, Ledger.StatsReply>> allStats() {
+    Map<Supervisor.Pool, CompletableFuture<Ledger.StatsReply>> asked = new java.util.LinkedHashMap<>();
+    for (Supervisor.Pool pool : pools.values()) {
+      asked.put(pool, ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Map<Supervisor.Pool, Ledger.StatsReply> replies = new java.util.LinkedHashMap<>();
+      asked.forEach((pool, reply) -> replies.put(pool, reply.join()));
+      return replies;
+    });
+  }
+
+  /** {"unavailable": [{"name", "path", "error"}]} for the pools whose ledger refused: they cannot use their books now. */
+  private static void unavailable(ObjectNode result, Map<Supervisor.Pool, ?> replies) {
+    replies.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.Refused refused) {
+        ArrayNode array = result.has("unavailable") ? (ArrayNode) result.get("unavailable") : result.putArray("unavailable");
+        ObjectNode entry = array.addObject();
+        entry.put("name", pool.settings().name());
+        entry.put("path", pool.settings().path().toString());
+        entry.set("error", errorJson(new VolumeException(refused.code(), refused.message())));
+      }
     });
   }
 
@@ -330,31 +350,36 @@ final class RequestHandler {
         }, blocking);
   }
 
+  /** One pool's list fails when that pool cannot answer; a list of all pools names such pools under "unavailable". */
   private CompletionStage<JsonNode> list(JsonNode request, ReplyBudget budget) throws VolumeException {
-    List<Supervisor.Pool> selected = request.hasNonNull("pool")
-        ? List.of(pool(Requests.pool(request)))
-        : List.copyOf(pools.values());
+    boolean one = request.hasNonNull("pool");
+    List<Supervisor.Pool> selected = one ? List.of(pool(Requests.pool(request))) : List.copyOf(pools.values());
     // A list can be long: it is asked for and built when the connection has room, one at a time.
     return budget.whenRoom(() -> {
-      List<CompletableFuture<Ledger.VolumeList>> lists = new ArrayList<>();
+      Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
       for (Supervisor.Pool pool : selected) {
-        lists.add(ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
+        lists.put(pool, ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
       }
-      return CompletableFuture.allOf(lists.toArray(CompletableFuture[]::new))
-          .thenApplyAsync(done -> listJson(selected, lists), blocking);
+      return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new))
+          .thenApplyAsync(done -> listJson(one, lists), blocking);
     });
   }
 
   /** The volumes of the pools as they are now; runs on the blocking dispatcher. */
-  private static JsonNode listJson(List<Supervisor.Pool> selected, List<CompletableFuture<Ledger.VolumeList>> lists) {
+  private static JsonNode listJson(boolean one, Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode array = result.putArray("volumes");
-    for (int i = 0; i < selected.size(); i++) {
-      Supervisor.Pool pool = selected.get(i);
-      for (Volume volume : lists.get(i).join().volumes()) {
-        array.add(volumeJson(pool, measured(pool, volume)));
+    Map<Supervisor.Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
+    lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
+    replies.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.VolumeList list) {
+        list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
+      } else if (one) {
+        Ledger.Refused refused = (Ledger.Refused) reply;
+        throw new CompletionException(new VolumeException(refused.code(), refused.message()));
       }
-    }
+    });
+    unavailable(result, replies);
     return result;
   }
 

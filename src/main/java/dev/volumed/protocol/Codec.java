@@ -108,6 +108,7 @@ public final class Codec {
     node.put("allocation", spec.allocation().wireName());
     node.put("allocatedBytes", volume.allocatedBytes());
     node.put("state", volume.state().wireName());
+    volume.damage().ifPresent(reason -> node.put("damage", reason));
     node.put("createdAt", volume.createdAt().toString());
     if (!spec.mkfsArgs().isEmpty()) {
       spec.mkfsArgs().forEach(node.putArray("mkfsArgs")::add);

@@ -3,6 +3,7 @@ package dev.volumed.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.disk.Allocation;
 import dev.volumed.disk.FileSystemType;
+import dev.volumed.disk.Labels;
 import dev.volumed.disk.MkfsArgsPolicy;
 import dev.volumed.model.Names;
 import dev.volumed.model.VolumeSpec;
@@ -167,22 +168,7 @@ public final class Requests {
 
   private static Optional<String> label(JsonNode request, FileSystemType fs) throws VolumeException {
     Optional<String> label = optionalString(request, "label");
-    if (label.isEmpty()) {
-      return label;
-    }
-    String text = label.get();
-    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
-    if (fs.maxLabelBytes() == 0) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST,
-          "fs \"" + fs.wireName() + "\" has no label; leave \"label\" out");
-    }
-    if (bytes == 0 || bytes > fs.maxLabelBytes()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "label \"" + text + "\" is " + bytes
-          + " bytes; fs " + fs.wireName() + " takes 1 to " + fs.maxLabelBytes() + " bytes");
-    }
-    if (text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "label must not contain control characters");
-    }
+    Labels.check(fs, label.orElse(null));
     return label;
   }
 

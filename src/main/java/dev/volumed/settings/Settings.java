@@ -1,8 +1,11 @@
 package dev.volumed.settings;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigFactory;
 import dev.volumed.disk.MkfsArgsPolicy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -16,10 +19,29 @@ public record Settings(
 
   public Settings {
     pools = List.copyOf(pools);
-    if (pools.isEmpty()) {
-      throw new IllegalArgumentException("volumed.pools must name at least one pool");
+  }
+
+  /** What reading the configuration gave: settings to run with, or every problem found in it. */
+  public sealed interface Loaded permits Valid, Invalid {}
+
+  public record Valid(Settings settings) implements Loaded {}
+
+  /** One line per problem, each naming the key, its value and what is accepted. */
+  public record Invalid(List<String> problems) implements Loaded {
+    public Invalid {
+      problems = List.copyOf(problems);
     }
   }
+
+  /** Timers longer than this are refused: Akka's scheduler cannot hold much longer delays. */
+  static final Duration MAX_TIMER = Duration.ofDays(30);
+  /** A refresh re-reads the file system and every volume's blocks: more often than this only burns CPU. */
+  static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  /** sun_path holds 108 bytes, the last one the terminating NUL. */
+  static final int MAX_SOCKET_PATH_BYTES = 107;
+  /** A request line is buffered whole, per connection: at least a batch of a few volumes, at most 64 MiB. */
+  static final long MIN_LINE_BYTES = Sizes.KIB;
+  static final long MAX_LINE_BYTES = 64 * Sizes.MIB;
 
   public record Socket(
       Path path,
@@ -37,18 +59,6 @@ public record Settings(
       mode = Set.copyOf(mode);
       allowedUids = List.copyOf(allowedUids);
       allowedGids = List.copyOf(allowedGids);
-      if (maxConnectionsPerUid < 1 || maxConnectionsPerUid > maxConnections) {
-        throw new IllegalArgumentException("volumed.socket.max-connections-per-uid must be 1 to max-connections ("
-            + maxConnections + "), got " + maxConnectionsPerUid);
-      }
-      if (maxBufferedReplyBytes < 1 || maxBufferedReplyBytes > 1L << 30) {
-        throw new IllegalArgumentException("volumed.socket.max-buffered-reply-bytes must be 1 to 1G, got "
-            + maxBufferedReplyBytes);
-      }
-      if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-        throw new IllegalArgumentException("volumed.socket.mode must not let others write (connect):"
-            + " who may connect is the socket's owner and group, and allowed-uids/allowed-gids");
-      }
     }
   }
 
@@ -79,47 +89,95 @@ public record Settings(
         .withFallback(config);
   }
 
-  /** A pool name as a config path element (names may hold dots or dashes). */
-  private static String quoted(String key) {
-    return com.typesafe.config.ConfigUtil.quoteString(key);
+  /**
+   * Reads and checks every key of the {@code volumed} section, without creating anything on disk:
+   * the settings, or one line per problem found.
+   */
+  public static Loaded load(Config root) {
+    List<String> problems = new ArrayList<>();
+    ConfigReader c = new ConfigReader(root, "", problems).section("volumed");
+    KnownKeys.check(c);
+    Socket socket = socket(c.section("socket"));
+    checkSocketThreads(c, socket.maxConnections());
+    ConfigReader f = c.section("format");
+    Format format = new Format(f.count("parallelism", 0, 1024), f.duration("timeout", Duration.ofSeconds(1), MAX_TIMER),
+        mkfsArgs(f));
+    Batch batch = new Batch(c.section("batch").count("max-volumes", 1, 1_000_000));
+    Accounting accounting = new Accounting(c.section("accounting").duration("refresh-interval", MIN_REFRESH, MAX_TIMER));
+    Shutdown shutdown = new Shutdown(c.section("shutdown").duration("grace", Duration.ZERO, MAX_TIMER));
+    List<PoolSettings> pools = PoolSettings.readAll(c);
+    PoolPaths.check(c, socket.path(), pools);
+    return problems.isEmpty()
+        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools))
+        : new Invalid(problems);
   }
 
-  /** A list of user or group names or numeric ids. */
-  private static List<String> ids(Config c, String key) {
-    return c.getList(key).unwrapped().stream().map(String::valueOf).toList();
-  }
-
+  /** The settings of a configuration known to be good (tests); a bad one throws, naming every problem. */
   public static Settings from(Config root) {
-    Config c = root.getConfig("volumed");
-    Config s = c.getConfig("socket");
-    Socket socket = new Socket(
-        Path.of(s.getString("path")).toAbsolutePath().normalize(),
-        PoolSettings.parseMode(s.getString("mode")),
-        Math.toIntExact(s.getBytes("max-line-bytes")),
-        s.getInt("max-connections"),
-        // Unset: a quarter of max-connections, at least one.
-        s.getIsNull("max-connections-per-uid") ? Math.max(1, s.getInt("max-connections") / 4)
-            : s.getInt("max-connections-per-uid"),
-        s.getInt("max-in-flight-per-connection"),
-        s.getBytes("max-buffered-reply-bytes"),
-        s.getDuration("request-timeout"),
-        s.getDuration("idle-timeout"),
-        ids(s, "allowed-uids"),
-        ids(s, "allowed-gids"));
-    Format format = new Format(c.getInt("format.parallelism"), c.getDuration("format.timeout"),
-        MkfsArgsPolicy.from(c.getConfig("format.allowed-mkfs-args")));
-    Batch batch = new Batch(c.getInt("batch.max-volumes"));
-    Accounting accounting = new Accounting(c.getDuration("accounting.refresh-interval"));
-    Shutdown shutdown = new Shutdown(c.getDuration("shutdown.grace"));
-    Config poolsConfig = c.getConfig("pools");
-    Config poolDefaults = c.getConfig("pool-defaults");
-    List<PoolSettings> pools = new ArrayList<>();
-    for (String name : poolsConfig.root().keySet().stream().sorted().toList()) {
-      if (poolsConfig.getIsNull(quoted(name))) {
-        continue; // switched off, e.g. the packaged "default" pool
-      }
-      pools.add(PoolSettings.from(name, poolsConfig.getConfig(quoted(name)).withFallback(poolDefaults)));
+    Loaded loaded = load(root);
+    if (loaded instanceof Invalid invalid) {
+      throw new IllegalArgumentException(String.join("; ", invalid.problems()));
     }
-    return new Settings(socket, format, batch, accounting, shutdown, pools);
+    return ((Valid) loaded).settings();
+  }
+
+  private static Socket socket(ConfigReader s) {
+    Path path = s.parsed("path", null, "must be a socket path of at most " + MAX_SOCKET_PATH_BYTES
+        + " bytes once absolute (what a Unix socket address holds)", Settings::socketPath);
+    Set<PosixFilePermission> mode = s.parsed("mode", Set.of(), PoolSettings.MODE_RULE, PoolSettings::parseMode);
+    if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      s.refuse("mode", "must not let others write (connect): who may connect is the socket's owner and group,"
+          + " and allowed-uids/allowed-gids");
+    }
+    int maxConnections = s.count("max-connections", 1, 100_000);
+    return new Socket(
+        path,
+        mode,
+        (int) s.bytes("max-line-bytes", MIN_LINE_BYTES, MAX_LINE_BYTES),
+        maxConnections,
+        // Unset (null): a quarter of max-connections, at least one.
+        s.config().hasPath("max-connections-per-uid") ? s.count("max-connections-per-uid", 1, maxConnections)
+            : Math.max(1, maxConnections / 4),
+        s.count("max-in-flight-per-connection", 1, 100_000),
+        s.bytes("max-buffered-reply-bytes", 1, Sizes.GIB),
+        s.duration("request-timeout", Duration.ofSeconds(1), MAX_TIMER),
+        s.duration("idle-timeout", Duration.ofSeconds(1), MAX_TIMER),
+        s.ids("allowed-uids", true),
+        s.ids("allowed-gids", false));
+  }
+
+  private static Path socketPath(String text) {
+    Path path = PoolSettings.folder(text);
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+      throw new IllegalArgumentException("too long");
+    }
+    return path;
+  }
+
+  /** Each connection holds two threads of the socket dispatcher while it is open; the accept loop one more. */
+  private static void checkSocketThreads(ConfigReader volumed, int connections) {
+    int before = volumed.problems().size();
+    ConfigReader pool = volumed.section("socket-dispatcher").section("thread-pool-executor");
+    int threads = pool.count("fixed-pool-size", 3, 1_000_000);
+    if (volumed.problems().size() == before && 2L * connections + 1 > threads) {
+      volumed.problems().add(volumed.name("socket.max-connections") + " = " + connections + ": must be at most "
+          + (threads - 1) / 2 + ": each connection holds two threads of " + pool.name("fixed-pool-size") + " = "
+          + threads + " (raise that to 2 x max-connections + 1)");
+    }
+  }
+
+  private static MkfsArgsPolicy mkfsArgs(ConfigReader f) {
+    ConfigReader allowed = f.section("allowed-mkfs-args");
+    try {
+      return MkfsArgsPolicy.from(allowed.config());
+    } catch (IllegalArgumentException | ConfigException e) {
+      f.problems().add(f.name("allowed-mkfs-args") + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** A value read from the packaged defaults (conf/application.conf in the jar), not from the operator's files. */
+  static boolean packaged(ConfigValue value) {
+    return "application.conf".equals(value.origin().resource());
   }
 }

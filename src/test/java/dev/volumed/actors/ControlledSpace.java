@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ControlledSpace implements SpaceProbe {
   private final AtomicReference<Space> space;
+  /** When set, every read throws with this message, as statvfs does on a file system that went away. */
+  private final AtomicReference<String> failure = new AtomicReference<>();
 
   ControlledSpace(long total, long free) {
     this.space = new AtomicReference<>(new Space(total, free));
@@ -22,8 +24,17 @@ final class ControlledSpace implements SpaceProbe {
     space.updateAndGet(s -> new Space(s.total(), free));
   }
 
+  /** From now on every read fails with this message (null: reads work again). */
+  void fail(String message) {
+    failure.set(message);
+  }
+
   @Override
   public Space read() {
+    String message = failure.get();
+    if (message != null) {
+      throw new IllegalStateException(message);
+    }
     return space.get();
   }
 }

@@ -64,6 +64,8 @@ class LedgerTest {
   private static final AtomicInteger ledgers = new AtomicInteger();
   /** Longer than any test: figures change only when a test says so. */
   private static final Duration NO_REFRESH = Duration.ofHours(1);
+  /** "At once": well below any timeout a client would notice. */
+  private static final Duration AT_ONCE = Duration.ofSeconds(1);
 
   @TempDir Path dir;
 
@@ -243,7 +245,7 @@ class LedgerTest {
 
   @Test
   void sparseFormattedVolumeNeedsFreeSpaceForItsFormattingOverhead() {
-    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB, List.of());
     ControlledSpace space = new ControlledSpace(100 * GIB, overhead - 1);
     Pool pool = pool(OptionalLong.of(10 * GIB), 0, 4.0, space);
 
@@ -254,7 +256,7 @@ class LedgerTest {
 
   @Test
   void sparseFormattingOverheadFitsExactlyAndCountsWhileInFlight() {
-    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.EXT4, GIB, List.of());
     ControlledSpace space = new ControlledSpace(100 * GIB, overhead);
     Pool pool = pool(OptionalLong.of(10 * GIB), 0, 4.0, space);
 
@@ -269,7 +271,7 @@ class LedgerTest {
 
   @Test
   void formattingOverheadMustFitBeyondTheReserve() {
-    long overhead = FormatOverhead.estimate(FileSystemType.XFS, 2 * GIB);
+    long overhead = FormatOverhead.estimate(FileSystemType.XFS, 2 * GIB, List.of());
     // C = 100 GiB, R = 1 GiB: free must be at least R + overhead
     ControlledSpace space = new ControlledSpace(100 * GIB, GIB + overhead - 1);
     Pool pool = pool(OptionalLong.empty(), 1, 4.0, space);
@@ -787,6 +789,8 @@ class LedgerTest {
     assertTrue(blank.adopted());
     assertEquals(Allocation.SPARSE, blank.spec().allocation());
     assertEquals(preallocated, pool.found("vm2/data.img").spec());
+    // Its metadata says fallocate, its image has no blocks: damaged, and counted as its metadata says.
+    assertEquals(Volume.State.DAMAGED, pool.found("vm2/data.img").state());
 
     assertFalse(Files.exists(leftover), "temporary leftover should be removed at load");
     pool.assertNotFound("vm4/big.img");
@@ -802,6 +806,70 @@ class LedgerTest {
     assertEquals(List.of(), pool.list());
     assertTrue(Files.isDirectory(pool.root));
     assertEquals(pool.root.toString(), pool.stats().path());
+  }
+
+  // ---- a ledger that cannot use its books -----------------------------------------------------
+
+  @Test
+  void aLedgerWhoseHandlerThrowsAnswersEveryRequestWithIoErrorAtOnceUntilItServesAgain() throws Exception {
+    String name = "throwing" + ledgers.incrementAndGet();
+    Path root = dir.resolve(name);
+    PoolStore store = new PoolStore(name, root, new Formatter(Duration.ofMinutes(1)));
+    sparseImage(root.resolve("kept.img"), GIB);
+    store.writeMetadata(ready(raw("kept.img", GIB)));
+    ControlledSpace space = plentyOfSpace();
+    Pool pool = pool(name, root, store, OptionalLong.of(8 * GIB), 0, 1.0, space);
+    // Only in the books, not on disk: gone once the books are loaded from disk again.
+    pool.admit(raw("in-memory.img", GIB));
+    space.fail("cannot read the file system of the pool: it went away");
+
+    // The request whose handler threw is answered, naming the cause.
+    pool.ledger.tell(new Ledger.Reserve(fallocate("a.img", GIB), pool.reserves.getRef()));
+    Ledger.Refused refused = assertInstanceOf(Ledger.Refused.class, pool.reserves.receiveMessage(AT_ONCE));
+    assertEquals(ErrorCode.IO_ERROR, refused.code(), refused.message());
+    assertTrue(refused.message().contains("it went away"), refused.message());
+    // So is every request while it cannot load its books again (each reload reads the file system).
+    pool.ledger.tell(new Ledger.GetStats(pool.stats.getRef()));
+    assertEquals(ErrorCode.IO_ERROR, assertInstanceOf(Ledger.Refused.class, pool.stats.receiveMessage(AT_ONCE)).code());
+    pool.ledger.tell(new Ledger.ListVolumes(pool.lists.getRef()));
+    assertEquals(ErrorCode.IO_ERROR, assertInstanceOf(Ledger.Refused.class, pool.lists.receiveMessage(AT_ONCE)).code());
+    pool.ledger.tell(new Ledger.Get("kept.img", pool.gets.getRef()));
+    assertEquals(ErrorCode.IO_ERROR, assertInstanceOf(Ledger.Refused.class, pool.gets.receiveMessage(AT_ONCE)).code());
+    pool.ledger.tell(new Ledger.BeginDelete("kept.img", pool.deletes.getRef()));
+    assertEquals(ErrorCode.IO_ERROR, assertInstanceOf(Ledger.Refused.class, pool.deletes.receiveMessage(AT_ONCE)).code());
+
+    space.fail(null);
+    pool.stats.awaitAssert(Duration.ofSeconds(20), () -> {
+      pool.ledger.tell(new Ledger.GetStats(pool.stats.getRef()));
+      return assertInstanceOf(Ledger.PoolStats.class, pool.stats.receiveMessage(AT_ONCE));
+    });
+    // Its books were loaded from disk again: the volume on disk is there, the reservation is not.
+    assertEquals(List.of("kept.img"), pool.list().stream().map(Volume::name).toList());
+    pool.assertBooks(0, GIB, 7 * GIB, 7 * GIB, 1, 0);
+  }
+
+  @Test
+  void aPoolThatCannotLoadAnswersIoErrorNamingTheCauseAndLoadsOnceItCan() throws Exception {
+    String name = "unloadable" + ledgers.incrementAndGet();
+    Path root = dir.resolve(name);
+    Files.writeString(root, "a file where the pool's folder should be");
+    Pool pool = pool(name, root, new PoolStore(name, root, new Formatter(Duration.ofMinutes(1))),
+        OptionalLong.of(8 * GIB), 0, 1.0, plentyOfSpace());
+
+    pool.ledger.tell(new Ledger.Reserve(sparse("a.img", GIB), pool.reserves.getRef()));
+    Ledger.Refused refused = assertInstanceOf(Ledger.Refused.class, pool.reserves.receiveMessage(AT_ONCE));
+    assertEquals(ErrorCode.IO_ERROR, refused.code(), refused.message());
+    assertTrue(refused.message().contains(root.toString()), refused.message());
+    pool.ledger.tell(new Ledger.GetStats(pool.stats.getRef()));
+    assertInstanceOf(Ledger.Refused.class, pool.stats.receiveMessage(AT_ONCE));
+
+    Files.delete(root);
+    Files.createDirectory(root);
+    pool.stats.awaitAssert(Duration.ofSeconds(30), () -> {
+      pool.ledger.tell(new Ledger.GetStats(pool.stats.getRef()));
+      return assertInstanceOf(Ledger.PoolStats.class, pool.stats.receiveMessage(AT_ONCE));
+    });
+    pool.admit(sparse("a.img", GIB));
   }
 
   // ---- fixtures ------------------------------------------------------------------------------
@@ -875,8 +943,8 @@ class LedgerTest {
     final TestProbe<Ledger.BatchReply> batches = testKit.createTestProbe(Ledger.BatchReply.class);
     final TestProbe<Ledger.GetReply> gets = testKit.createTestProbe(Ledger.GetReply.class);
     final TestProbe<Ledger.DeleteReply> deletes = testKit.createTestProbe(Ledger.DeleteReply.class);
-    final TestProbe<Ledger.VolumeList> lists = testKit.createTestProbe(Ledger.VolumeList.class);
-    final TestProbe<Ledger.PoolStats> stats = testKit.createTestProbe(Ledger.PoolStats.class);
+    final TestProbe<Ledger.ListReply> lists = testKit.createTestProbe(Ledger.ListReply.class);
+    final TestProbe<Ledger.StatsReply> stats = testKit.createTestProbe(Ledger.StatsReply.class);
 
     Pool(ActorRef<Ledger.Command> ledger, Path root) {
       this.ledger = ledger;
@@ -942,12 +1010,12 @@ class LedgerTest {
 
     List<Volume> list() {
       ledger.tell(new Ledger.ListVolumes(lists.getRef()));
-      return lists.receiveMessage().volumes();
+      return assertInstanceOf(Ledger.VolumeList.class, lists.receiveMessage()).volumes();
     }
 
     Ledger.PoolStats stats() {
       ledger.tell(new Ledger.GetStats(stats.getRef()));
-      return stats.receiveMessage();
+      return assertInstanceOf(Ledger.PoolStats.class, stats.receiveMessage());
     }
 
     void assertBooks(long committed, long provisioned, long forFallocate, long forSparse, int volumes, int inFlight) {

@@ -172,7 +172,7 @@ class FormatterTest {
     VolumeException e = assertThrows(VolumeException.class,
         () -> formatter.format(img, FileSystemType.VFAT, "TWELVE_CHARS", List.of(), Allocation.SPARSE));
     assertEquals(ErrorCode.BAD_REQUEST, e.code());
-    assertTrue(e.getMessage().contains("at most 11 bytes"), e.getMessage());
+    assertTrue(e.getMessage().contains("1 to 11 characters"), e.getMessage());
   }
 
   @Test
@@ -187,15 +187,55 @@ class FormatterTest {
   }
 
   @Test
+  void mkfsRunsInAnEmptyFolderOfItsOwnSoARelativeNameResolvesToNothing() throws Exception {
+    // Not through the policy, which refuses a positional: this is the second line of defence.
+    Path victim = Path.of("").toAbsolutePath().resolve("victim-" + java.util.UUID.randomUUID() + ".img");
+    try {
+      ImageFiles.allocate(victim, 200 * MIB, Allocation.SPARSE, MODE_0600);
+      Files.write(victim, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);
+      Path img = image("b.img", 200 * MIB, Allocation.SPARSE);
+      VolumeException e = assertThrows(VolumeException.class, () -> formatter.format(img, FileSystemType.BTRFS, null,
+          List.of("-M", victim.getFileName().toString()), Allocation.SPARSE));
+      assertEquals(ErrorCode.FORMAT_FAILED, e.code());
+      assertTrue(e.getMessage().contains(victim.getFileName().toString()), e.getMessage());
+      assertEquals(Optional.empty(), formatter.probe(victim), "the victim was formatted");
+      byte[] head = new byte[3];
+      try (var in = Files.newInputStream(victim)) {
+        assertEquals(3, in.read(head));
+      }
+      assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), List.of(head[0], head[1], head[2]));
+    } finally {
+      Files.deleteIfExists(victim);
+    }
+  }
+
+  @Test
+  void aClientsExtendedOptionsJoinVolumedsInsteadOfReplacingThem() throws Exception {
+    Path img = dir.resolve("e.img");
+    List<String> argv = formatter.command(FileSystemType.EXT4, img, null,
+        List.of("-U", "-E", "-E", "stride=16", "-j"), Allocation.FALLOCATE);
+    // -U takes the next argument, "-E", as its value, as getopt does; the real -E joins volumed's.
+    assertEquals(List.of("-U", "-E", "-j", img.toString()), argv.subList(5, argv.size()));
+    assertTrue(argv.get(4).startsWith("nodiscard,") && argv.get(4).endsWith(",stride=16"), argv.toString());
+    // mke2fs keeps only its last -E: before, this dropped nodiscard and punched holes in the image.
+    Path reserved = image("r.img", 256 * MIB, Allocation.FALLOCATE);
+    formatter.format(reserved, FileSystemType.EXT4, null, List.of("-E", "stride=16"), Allocation.FALLOCATE);
+    assertTrue(ImageFiles.allocatedBytes(reserved) >= 256 * MIB, "holes: " + ImageFiles.allocatedBytes(reserved));
+  }
+
+  @Test
   void probeRecognisesNothingOnAnEmptyImage() throws Exception {
     assertEquals(Optional.empty(), formatter.probe(image("empty.img", MIB, Allocation.SPARSE)));
   }
 
   @Test
-  void blkidExportIsParsedWithEscapes() {
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my disk"))),
-        Formatter.parseBlkid("DEVNAME=x.img\nLABEL=my\\ disk\nTYPE=ext4\n"));
+  void blkidUdevOutputIsParsedWithItsEscapesAndUtf8() {
+    // blkid -o udev prints the label's UTF-8 bytes as they are and \xNN for unsafe ASCII; read as ISO-8859-1.
+    String raw = new String("ID_FS_LABEL=my_d\u00e9\nID_FS_LABEL_ENC=my\\x20d\u00e9\\x2a\nID_FS_TYPE=ext4\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
+        Formatter.parseBlkid(raw));
     assertEquals(Optional.of(new Formatter.Probe(Optional.empty(), Optional.empty())),
-        Formatter.parseBlkid("TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
+        Formatter.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
   }
 }

@@ -48,6 +48,70 @@ class MkfsArgsPolicyTest {
     assertDenied(FileSystemType.NONE, "-m", List.of("-m", "0"));
   }
 
+  @Test
+  void aFlagTakesNoValueSoTheNextArgumentWouldBeADevice() {
+    assertDenied(FileSystemType.BTRFS, "\"victim.img\" stands on its own", List.of("-M", "victim.img"));
+    assertDenied(FileSystemType.BTRFS, "\"victim.img\" stands on its own", List.of("--mixed", "victim.img"));
+    assertDenied(FileSystemType.BTRFS, "--mixed takes no value", List.of("--mixed=victim.img"));
+    assertDenied(FileSystemType.EXT4, "\"victim.img\" stands on its own", List.of("-j", "victim.img"));
+    assertDenied(FileSystemType.VFAT, "\"victim.img\" stands on its own", List.of("-a", "victim.img"));
+    assertDoesNotThrow(() -> POLICY.check(FileSystemType.EXT4, List.of("-j", "-m", "0")));
+  }
+
+  @Test
+  void anOptionWithAValueTakesTheNextArgumentWhateverItStartsWith() throws Exception {
+    // getopt takes "-f" as -U's value, so it is a value (mkfs rejects it as a UUID), not the force flag.
+    POLICY.check(FileSystemType.EXT4, List.of("-U", "-f"));
+    POLICY.check(FileSystemType.SWAP, List.of("-v", "1", "-p", "4096"));
+    POLICY.check(FileSystemType.BTRFS, List.of("--nodesize", "16k", "--csum=xxhash"));
+    assertDenied(FileSystemType.EXT4, "-U needs a value", List.of("-U"));
+    assertDenied(FileSystemType.EXT4, "\"victim.img\" stands on its own", List.of("-U", "-f", "victim.img"));
+    assertDenied(FileSystemType.EXT4, "\"victim.img\" stands on its own", List.of("-m", "0", "victim.img"));
+  }
+
+  @Test
+  void doubleDashClustersAttachedValuesAndAbbreviationsAreRefused() {
+    assertDenied(FileSystemType.EXT4, "\"--\" ends mkfs's options", List.of("--", "victim.img"));
+    assertDenied(FileSystemType.EXT4, "\"-jF\" is short options run together", List.of("-jF"));
+    assertDenied(FileSystemType.EXT4, "\"-b4096\" is short options run together or a value attached",
+        List.of("-b4096"));
+    assertDenied(FileSystemType.BTRFS, "--mix is not allowed for btrfs (give a long option's full name)",
+        List.of("--mix"));
+    assertDenied(FileSystemType.BTRFS, "--node is not allowed", List.of("--node=16k"));
+    assertDenied(FileSystemType.EXT4, "\"-\" stands on its own", List.of("-"));
+  }
+
+  @Test
+  void aValueThatMakesMkfsExitWithoutFormattingIsRefused() {
+    // mkfs.btrfs -O list-all exits 0 having formatted nothing: the volume would be "ready" without a file system.
+    assertDenied(FileSystemType.BTRFS, "formats nothing", List.of("-O", "list-all"));
+    assertDenied(FileSystemType.BTRFS, "formats nothing", List.of("--runtime-features=list-all"));
+  }
+
+  @Test
+  void aRefusalSaysWhatIsAccepted() {
+    VolumeException e = assertThrows(VolumeException.class,
+        () -> POLICY.check(FileSystemType.BTRFS, List.of("-M", "victim.img")));
+    assertTrue(e.getMessage().contains("Accepted for btrfs (volumed.format.allowed-mkfs-args): "), e.getMessage());
+    assertTrue(e.getMessage().contains("-M, "), "a flag is shown bare: " + e.getMessage());
+    assertTrue(e.getMessage().contains("-n VALUE"), e.getMessage());
+    assertTrue(e.getMessage().contains("a long option also as --opt=value"), e.getMessage());
+  }
+
+  @Test
+  void theAllowlistMustSayEachOptionsArity() {
+    for (String bad : List.of("\"-M\" = \"\"", "\"-M\" = true", "\"-M\" = []", "\"-M\" = value",
+        "\"M\" = flag", "\"-MF\" = flag", "\"--\" = flag")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> MkfsArgsPolicy.from(ConfigFactory.parseString("btrfs { " + bad + " }")), bad);
+      assertTrue(e.getMessage().contains("allowed-mkfs-args.btrfs."), e.getMessage());
+    }
+    MkfsArgsPolicy policy = MkfsArgsPolicy.from(ConfigFactory.parseString(
+        "btrfs { \"-M\" = flag, \"-n\" = \"*\", \"-O\" = [a, b] }"));
+    assertEquals(new MkfsArgsPolicy.Rule(true, java.util.Set.of()), policy.allowed(FileSystemType.BTRFS).get("-M"));
+    assertEquals(new MkfsArgsPolicy.Rule(false, java.util.Set.of("a", "b")), policy.allowed(FileSystemType.BTRFS).get("-O"));
+  }
+
   private static void assertDenied(FileSystemType fs, String named, List<String> args) {
     VolumeException e = assertThrows(VolumeException.class, () -> POLICY.check(fs, args));
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());

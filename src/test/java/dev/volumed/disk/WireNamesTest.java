@@ -45,8 +45,8 @@ class WireNamesTest {
     assertEquals(16, FileSystemType.EXT3.maxLabelBytes());
     assertEquals(12, FileSystemType.XFS.maxLabelBytes());
     assertEquals(11, FileSystemType.VFAT.maxLabelBytes());
-    assertEquals(255, FileSystemType.BTRFS.maxLabelBytes());
-    assertEquals(16, FileSystemType.SWAP.maxLabelBytes());
+    assertEquals(254, FileSystemType.BTRFS.maxLabelBytes()); // mkfs.btrfs keeps 254 of 255
+    assertEquals(15, FileSystemType.SWAP.maxLabelBytes()); // mkswap keeps 15 of 16
     assertEquals(0, FileSystemType.NONE.maxLabelBytes());
   }
 }

@@ -246,6 +246,54 @@ class RestartTest {
     stop(second);
   }
 
+  @Test
+  void imagesChangedWhileStoppedAreDamagedAfterRestartStillDeletableAndAFolderInsteadOfAnImageIsNotAdopted()
+      throws Exception {
+    VolumedProcess first = start();
+    create(first, "default", "truncated.img", "16M", "none", "sparse", null);
+    create(first, "default", "folder.img", "8M", "none", "fallocate", null);
+    create(first, "default", "thin.img", "8M", "none", "sparse", null);
+    Map<String, JsonNode> booksBefore = books(first);
+    stop(first);
+
+    try (FileChannel channel = FileChannel.open(defaultPool.resolve("truncated.img"), StandardOpenOption.WRITE)) {
+      channel.truncate(1);
+    }
+    Path folder = defaultPool.resolve("folder.img");
+    Files.delete(folder);
+    Files.createDirectory(folder);
+    Files.write(folder.resolve("inner.img"), new byte[4096]);
+    Path thinMeta = defaultPool.resolve(".volumed/meta/thin.img.json");
+    Files.writeString(thinMeta, Files.readString(thinMeta).replace("\"sparse\"", "\"fallocate\""));
+
+    VolumedProcess second = start();
+    JsonNode truncated = second.result("{\"op\":\"get\",\"name\":\"truncated.img\"}");
+    assertEquals("damaged", truncated.path("state").asText(), truncated.toString());
+    assertEquals("image is 1 byte long, its metadata says " + 16 * MIB, truncated.path("damage").asText());
+    assertEquals(16 * MIB, truncated.path("size").asLong(), "the metadata is kept, not rewritten to the real length");
+    JsonNode thin = second.result("{\"op\":\"get\",\"name\":\"thin.img\"}");
+    assertEquals("damaged", thin.path("state").asText(), thin.toString());
+    JsonNode again = second.request("{\"op\":\"create\",\"name\":\"truncated.img\",\"size\":\"16M\",\"fs\":\"none\","
+        + "\"allocation\":\"sparse\"}");
+    assertEquals("ALREADY_EXISTS", again.path("error").path("code").asText(), "never existed: " + again);
+    JsonNode damagedFolder = second.result("{\"op\":\"get\",\"name\":\"folder.img\"}");
+    assertEquals("the image is a folder, not a file", damagedFolder.path("damage").asText(), damagedFolder.toString());
+    assertEquals(List.of("default/folder.img", "default/thin.img", "default/truncated.img"),
+        List.copyOf(volumes(second).keySet()), "the folder's file is not adopted; " + second.describeLog());
+    // Damaged volumes count as their metadata says: thin.img's now says fallocate, so it is committed too.
+    JsonNode bookAfter = books(second).get("default");
+    assertEquals(booksBefore.get("default").path("provisionedBytes"), bookAfter.path("provisionedBytes"), bookAfter.toString());
+    assertEquals(booksBefore.get("default").path("committedBytes").asLong() + 8 * MIB,
+        bookAfter.path("committedBytes").asLong(), bookAfter.toString());
+
+    second.result("{\"op\":\"delete\",\"name\":\"folder.img\"}");
+    second.result("{\"op\":\"delete\",\"name\":\"truncated.img\"}");
+    assertTrue(Files.isRegularFile(folder.resolve("inner.img")), "what is inside the folder stays");
+    assertFalse(Files.exists(defaultPool.resolve("truncated.img")));
+    assertEquals(List.of("default/thin.img"), List.copyOf(volumes(second).keySet()));
+    stop(second);
+  }
+
   /** The reply the client got, or how the connection ended without one. */
   private static String replyOrClosed(LineClient client) throws InterruptedException {
     try {

@@ -162,7 +162,7 @@ public class LedgerAdmissionBenchmark {
     };
     ledger = system.systemActorOf(behavior, "ledger-" + iteration, akka.actor.typed.Props.empty());
     // Wait until it has loaded its (empty) books.
-    AskPattern.<Ledger.Command, Ledger.PoolStats>ask(ledger, Ledger.GetStats::new,
+    AskPattern.<Ledger.Command, Ledger.StatsReply>ask(ledger, Ledger.GetStats::new,
         Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     reserveOnly = spawnAskers(false);
     reserveThenRelease = spawnAskers(true);
