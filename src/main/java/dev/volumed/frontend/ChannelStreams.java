@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.function.LongConsumer;
 
 /**
  * Blocking streams over a socket channel that can read and write at the same time.
@@ -12,6 +13,8 @@ import java.nio.channels.SocketChannel;
  * {@code read}, so a reply could not be written until the client sent another line.
  */
 final class ChannelStreams {
+  private static final int WRITE_SLICE = 64 * 1024;
+
   private ChannelStreams() {}
 
   static InputStream input(SocketChannel channel) {
@@ -40,7 +43,8 @@ final class ChannelStreams {
     };
   }
 
-  static OutputStream output(SocketChannel channel) {
+  /** Each write returns once all its bytes are in the socket, and then tells {@code written} how many. */
+  static OutputStream output(SocketChannel channel, LongConsumer written) {
     return new OutputStream() {
       @Override
       public void write(int b) throws IOException {
@@ -49,10 +53,15 @@ final class ChannelStreams {
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
+        // In slices: the JDK copies each write through a direct buffer that its thread keeps, so
+        // a long reply written whole would leave that much native memory on every socket thread.
+        for (int from = off; from < off + len; from += WRITE_SLICE) {
+          ByteBuffer buffer = ByteBuffer.wrap(b, from, Math.min(WRITE_SLICE, off + len - from));
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
         }
+        written.accept(len);
       }
 
       @Override

@@ -43,18 +43,24 @@ final class Connection {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicLong lastRequest = new AtomicLong(System.nanoTime());
 
-    boolean idleFor(Duration limit) {
-      return inFlight.get() == 0 && System.nanoTime() - lastRequest.get() > limit.toNanos();
+    /**
+     * No request for the limit, and either nothing in flight or replies held that the client has
+     * not read for the limit either (its requests may be waiting for it to read).
+     */
+    boolean idleFor(Duration limit, ReplyBudget budget) {
+      return System.nanoTime() - lastRequest.get() > limit.toNanos()
+          && (inFlight.get() == 0 || budget.unreadFor(limit));
     }
   }
 
   /**
    * Requests beyond {@code maxInFlight} on one connection are answered OVERLOADED at once; the
    * merge is wider than that bound so those answers are not stuck behind the requests in flight.
-   * A client that does not read its replies backpressures the merge and so its own input.
+   * A client that does not read its replies stops being read: by count, through the merge's
+   * backpressure, and by bytes, through the budget.
    */
   static Flow<ByteString, ByteString, NotUsed> flow(
-      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity) {
+      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
     return Flow.<ByteString>create()
         .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .<Line>map(Line.Complete::new)
@@ -62,47 +68,57 @@ final class Connection {
         .recover(new PFBuilder<Throwable, Line>()
             .match(akka.stream.scaladsl.Framing.FramingException.class, e -> new Line.TooLarge())
             .build())
-        .flatMapMerge(2 * maxInFlight, line -> {
-          activity.lastRequest.set(System.nanoTime());
-          if (!(line instanceof Line.Complete complete)) {
-            return Source.single(handler.frameTooLarge(maxLineBytes));
+        .mapAsync(1, line -> budget.admit().thenApply(room -> line))
+        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity, budget)
+            .map(bytes -> {
+              budget.produced(bytes.size());
+              return bytes;
+            }));
+  }
+
+  /** The lines that answer one request line. */
+  private static Source<ByteString, NotUsed> replies(Line line, RequestHandler handler, int maxLineBytes,
+      int maxInFlight, Activity activity, ReplyBudget budget) {
+    activity.lastRequest.set(System.nanoTime());
+    if (!(line instanceof Line.Complete complete)) {
+      return Source.single(handler.frameTooLarge(maxLineBytes));
+    }
+    if (activity.inFlight.get() >= maxInFlight) {
+      return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
+    }
+    activity.inFlight.incrementAndGet();
+    // The slot is free as soon as the reply is produced (before the client can read it and
+    // send the next request), or when the request's stream ends without one.
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        activity.inFlight.decrementAndGet();
+        activity.lastRequest.set(System.nanoTime());
+      }
+    };
+    return handler.handle(complete.bytes(), budget)
+        .map(out -> {
+          if (out.last()) {
+            release.run();
           }
-          if (activity.inFlight.get() >= maxInFlight) {
-            return Source.single(handler.overloaded(complete.bytes(), maxInFlight));
-          }
-          activity.inFlight.incrementAndGet();
-          // The slot is free as soon as the reply is produced (before the client can read it and
-          // send the next request), or when the request's stream ends without one.
-          AtomicBoolean released = new AtomicBoolean();
-          Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-              activity.inFlight.decrementAndGet();
-              activity.lastRequest.set(System.nanoTime());
-            }
-          };
-          return handler.handle(complete.bytes())
-              .map(out -> {
-                if (out.last()) {
-                  release.run();
-                }
-                return out.bytes();
-              })
-              .watchTermination((notUsed, done) -> {
-                done.whenComplete((ok, failure) -> release.run());
-                return notUsed;
-              });
+          return out.bytes();
+        })
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, failure) -> release.run());
+          return notUsed;
         });
   }
 
   static void run(SocketChannel channel, RequestHandler handler, Settings.Socket settings,
       ActorSystem<?> system, Runnable onClose) {
     Activity activity = new Activity();
-    Cancellable idleCheck = closeWhenIdle(channel, activity, settings.idleTimeout(), system);
+    ReplyBudget budget = new ReplyBudget(settings.maxBufferedReplyBytes());
+    Cancellable idleCheck = closeWhenIdle(channel, activity, budget, settings.idleTimeout(), system);
     StreamConverters.fromInputStream(() -> ChannelStreams.input(channel), READ_CHUNK)
         .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER))
-        .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity))
+        .via(flow(handler, settings.maxLineBytes(), settings.maxInFlightPerConnection(), activity, budget))
         .runWith(
-            StreamConverters.fromOutputStream(() -> ChannelStreams.output(channel), true)
+            StreamConverters.fromOutputStream(() -> ChannelStreams.output(channel, budget::written), true)
                 .withAttributes(ActorAttributes.dispatcher(SOCKET_DISPATCHER)),
             system)
         .whenComplete((result, failure) -> {
@@ -112,13 +128,13 @@ final class Connection {
         });
   }
 
-  /** A connection with nothing in flight that has sent no request for the idle timeout is closed. */
-  private static Cancellable closeWhenIdle(SocketChannel channel, Activity activity, Duration idleTimeout,
-      ActorSystem<?> system) {
+  /** An idle connection is closed (see {@link Activity#idleFor}). */
+  private static Cancellable closeWhenIdle(SocketChannel channel, Activity activity, ReplyBudget budget,
+      Duration idleTimeout, ActorSystem<?> system) {
     ExecutionContextExecutor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(SOCKET_DISPATCHER));
     Duration every = idleTimeout.dividedBy(4).isZero() ? idleTimeout : idleTimeout.dividedBy(4);
     return system.scheduler().scheduleAtFixedRate(every, every, () -> {
-      if (activity.idleFor(idleTimeout)) {
+      if (activity.idleFor(idleTimeout, budget)) {
         closeQuietly(channel);
       }
     }, io);

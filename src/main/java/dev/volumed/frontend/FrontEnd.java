@@ -17,14 +17,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,24 +44,32 @@ public final class FrontEnd {
       SocketServer server = SocketServer.bind(socket);
       RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, settings);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
-      Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-      drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, open, io);
+      ConnectionSlots slots = new ConnectionSlots(socket.maxConnections(), socket.maxConnectionsPerUid());
+      drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, slots, io);
       PeerCheck peers = PeerCheck.resolve(socket.path(), socket.allowedUids(), socket.allowedGids());
       io.execute(() -> server.acceptLoop(channel -> {
-        Optional<String> stranger = peerRefusal(peers, channel);
+        UnixDomainPrincipal peer;
+        try {
+          peer = PeerCheck.peer(channel);
+        } catch (IOException e) {
+          log.warn("refused a connection whose peer credentials cannot be read: {}", e.toString());
+          refuse(channel, ErrorCode.PERMISSION_DENIED, "volumed cannot read this connection's peer credentials ("
+              + e.getMessage() + "), so it does not know who may use it");
+          return;
+        }
+        Optional<String> stranger = peers.refusal(peer);
         if (stranger.isPresent()) {
           log.warn("refused a connection from {}: not in volumed.socket.allowed-uids/allowed-gids", stranger.get());
           refuse(channel, ErrorCode.PERMISSION_DENIED, stranger.get() + " may not use volumed; an operator can"
               + " add the user or group to volumed.socket.allowed-uids or allowed-gids");
           return;
         }
-        if (open.size() >= socket.maxConnections()) {
-          refuse(channel, ErrorCode.OVERLOADED, "volumed already serves " + socket.maxConnections()
-              + " connections (volumed.socket.max-connections); try again later");
+        Optional<String> full = slots.take(channel, peer.user());
+        if (full.isPresent()) {
+          refuse(channel, ErrorCode.OVERLOADED, full.get());
           return;
         }
-        open.add(channel);
-        Connection.run(channel, handler, socket, context.getSystem(), () -> open.remove(channel));
+        Connection.run(channel, handler, socket, context.getSystem(), () -> slots.release(channel));
       }));
       return Behaviors.receive(Command.class)
           .onSignal(PostStop.class, signal -> {
@@ -80,7 +86,7 @@ public final class FrontEnd {
    * rolls their work back); end every connection once its replies are written.
    */
   private static void drainOnShutdown(ActorSystem<?> system, Duration grace, SocketServer server,
-      RequestHandler handler, Set<SocketChannel> open, Executor io) {
+      RequestHandler handler, ConnectionSlots slots, Executor io) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting", () -> {
       // Draining first: a client that sees the socket gone gets SHUTTING_DOWN on its open connection.
@@ -102,15 +108,15 @@ public final class FrontEnd {
     shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-connections", () ->
         CompletableFuture.supplyAsync(() -> {
           // Ending input lets each connection's stream write what it still holds, then close.
-          for (SocketChannel channel : List.copyOf(open)) {
+          for (SocketChannel channel : slots.open()) {
             try {
               channel.shutdownInput();
             } catch (IOException alreadyClosed) {
-              open.remove(channel);
+              slots.release(channel);
             }
           }
-          awaitTrue(open::isEmpty, Duration.ofSeconds(3));
-          List.copyOf(open).forEach(Connection::closeQuietly);
+          awaitTrue(slots::isEmpty, Duration.ofSeconds(3));
+          slots.open().forEach(Connection::closeQuietly);
           return Done.getInstance();
         }, io));
   }
@@ -130,14 +136,6 @@ public final class FrontEnd {
       }
     }
     return true;
-  }
-
-  private static Optional<String> peerRefusal(PeerCheck peers, SocketChannel channel) {
-    try {
-      return peers.refusal(channel);
-    } catch (IOException e) {
-      return Optional.of("a peer whose credentials cannot be read (" + e.getMessage() + ")");
-    }
   }
 
   /** Answers a connection that will not be served with one error line, and closes it. */

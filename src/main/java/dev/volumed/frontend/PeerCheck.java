@@ -48,9 +48,13 @@ final class PeerCheck {
     return new PeerCheck(users, groups);
   }
 
+  /** Who is at the other end of the connection (SO_PEERCRED). */
+  static UnixDomainPrincipal peer(SocketChannel channel) throws IOException {
+    return channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+  }
+
   /** Empty when the peer may connect, else who it is, for the refusal and the log. */
-  Optional<String> refusal(SocketChannel channel) throws IOException {
-    UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+  Optional<String> refusal(UnixDomainPrincipal peer) {
     if (users.contains(peer.user()) || groups.contains(peer.group())) {
       return Optional.empty();
     }

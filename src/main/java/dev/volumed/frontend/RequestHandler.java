@@ -41,13 +41,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Turns one request line into its reply (and, for some ops, events before it). */
 final class RequestHandler {
-  private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
-
   private final ActorSystem<?> system;
   private final ActorRef<Supervisor.Command> supervisor;
   private final Map<String, Supervisor.Pool> pools;
@@ -77,7 +73,8 @@ final class RequestHandler {
   /** One line for the client: an event, or the request's reply (its last line). */
   record Out(ByteString bytes, boolean last) {}
 
-  Source<Out, NotUsed> handle(ByteString line) {
+  /** The lines answering one request; a long reply is built when the connection's budget has room. */
+  Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
@@ -88,18 +85,18 @@ final class RequestHandler {
       }
       id = Requests.id(request);
     } catch (VolumeException e) {
-      log.info("request id=null op=? outcome={} ({})", e.code(), e.getMessage());
+      RequestLog.refused(null, null, e);
       return reply(Codec.error(null, e));
     }
     String op;
     try {
       op = Requests.op(request);
     } catch (VolumeException e) {
-      log.info("request id={} op=? outcome={} ({})", id, e.code(), e.getMessage());
+      RequestLog.refused(id, null, e);
       return reply(Codec.error(id, e));
     }
     if (draining) {
-      log.info("request id={} op={} outcome=SHUTTING_DOWN", id, op);
+      RequestLog.shuttingDown(id, op);
       return reply(Codec.error(id, ErrorCode.SHUTTING_DOWN,
           "volumed is shutting down and takes no new requests; retry when it is back", Map.of()));
     }
@@ -107,13 +104,13 @@ final class RequestHandler {
       try {
         return batch(id, request, started);
       } catch (VolumeException e) {
-        log.info("request id={} op=batch outcome={} ({})", id, e.code(), e.getMessage());
+        RequestLog.refused(id, op, e);
         return reply(Codec.error(id, e));
       }
     }
     CompletionStage<JsonNode> result;
     try {
-      result = dispatch(op, request);
+      result = dispatch(op, request, budget);
     } catch (VolumeException e) {
       result = CompletableFuture.failedFuture(e);
     }
@@ -128,18 +125,18 @@ final class RequestHandler {
         reply.completeExceptionally(failure);
       }
     });
+    // Encoded by the thread that made the reply (for a long list, a blocking one), not the stream's.
     return Source.completionStage(reply.handle((ok, failure) -> {
       pending.remove(abort);
       long millis = (System.nanoTime() - started) / 1_000_000;
       if (failure == null) {
-        log.info("request id={} op={} outcome=ok duration={}ms", replyId, op, millis);
-        return Codec.ok(replyId, ok);
+        RequestLog.answered(replyId, op, millis);
+        return new Out(bytes(Codec.ok(replyId, ok)), true);
       }
       VolumeException error = asVolumeException(failure, op);
-      log.info("request id={} op={} outcome={} duration={}ms: {}", replyId, op, error.code(), millis,
-          error.getMessage());
-      return Codec.error(replyId, error);
-    })).map(message -> new Out(bytes(message), true));
+      RequestLog.failed(replyId, op, error, millis);
+      return new Out(bytes(Codec.error(replyId, error)), true);
+    }));
   }
 
   /** From now on every new request is answered SHUTTING_DOWN. */
@@ -178,16 +175,17 @@ final class RequestHandler {
         "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));
   }
 
-  private CompletionStage<JsonNode> dispatch(String op, JsonNode request) throws VolumeException {
+  private CompletionStage<JsonNode> dispatch(String op, JsonNode request, ReplyBudget budget)
+      throws VolumeException {
     return switch (op) {
       case "ping" -> ping();
       case "pools" -> pools();
       case "create" -> create(request);
       case "get" -> get(request);
-      case "list" -> list(request);
+      case "list" -> list(request, budget);
       case "delete" -> delete(request);
       default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
-          "unknown op \"" + op + "\"; volumed knows ping, pools, create, batch, get, list and delete");
+          "unknown op \"" + RequestLog.clip(op) + "\"; volumed knows ping, pools, create, batch, get, list and delete");
     };
   }
 
@@ -291,9 +289,8 @@ final class RequestHandler {
           }
           BatchWorker.Finished finished = (BatchWorker.Finished) output;
           long millis = (System.nanoTime() - started) / 1_000_000;
-          log.info("request id={} op=batch outcome={} volumes={} created={} failed={} duration={}ms", id,
-              finished.error() == null ? "ok" : finished.error().code(), specs.size(), finished.created().size(),
-              finished.failed().size(), millis);
+          RequestLog.batchFinished(id, finished.error() == null ? null : finished.error().code(), specs.size(),
+              finished.created().size(), finished.failed().size(), millis);
           return new Out(bytes(finished.error() != null
               ? Codec.error(id, finished.error())
               : Codec.ok(id, batchResult(pool, finished))), true);
@@ -354,29 +351,36 @@ final class RequestHandler {
   }
 
   /** One pool's list fails when that pool cannot answer; a list of all pools names such pools under "unavailable". */
-  private CompletionStage<JsonNode> list(JsonNode request) throws VolumeException {
+  private CompletionStage<JsonNode> list(JsonNode request, ReplyBudget budget) throws VolumeException {
     boolean one = request.hasNonNull("pool");
     List<Supervisor.Pool> selected = one ? List.of(pool(Requests.pool(request))) : List.copyOf(pools.values());
-    Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
-    for (Supervisor.Pool pool : selected) {
-      lists.put(pool, ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-      ObjectNode result = Codec.JSON.createObjectNode();
-      ArrayNode array = result.putArray("volumes");
-      Map<Supervisor.Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
-      lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
-      replies.forEach((pool, reply) -> {
-        if (reply instanceof Ledger.VolumeList list) {
-          list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
-        } else if (one) {
-          Ledger.Refused refused = (Ledger.Refused) reply;
-          throw new CompletionException(new VolumeException(refused.code(), refused.message()));
-        }
-      });
-      unavailable(result, replies);
-      return result;
-    }, blocking);
+    // A list can be long: it is asked for and built when the connection has room, one at a time.
+    return budget.whenRoom(() -> {
+      Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
+      for (Supervisor.Pool pool : selected) {
+        lists.put(pool, ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new))
+          .thenApplyAsync(done -> listJson(one, lists), blocking);
+    });
+  }
+
+  /** The volumes of the pools as they are now; runs on the blocking dispatcher. */
+  private static JsonNode listJson(boolean one, Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode array = result.putArray("volumes");
+    Map<Supervisor.Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
+    lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
+    replies.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.VolumeList list) {
+        list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
+      } else if (one) {
+        Ledger.Refused refused = (Ledger.Refused) reply;
+        throw new CompletionException(new VolumeException(refused.code(), refused.message()));
+      }
+    });
+    unavailable(result, replies);
+    return result;
   }
 
   private CompletionStage<JsonNode> delete(JsonNode request) throws VolumeException {
@@ -431,7 +435,7 @@ final class RequestHandler {
       return new VolumeException(ErrorCode.INTERNAL, op + " did not finish within " + timeout
           + " (volumed.socket.request-timeout); the work may still complete: check with get or list");
     }
-    log.error("op {} failed unexpectedly", op, cause);
+    RequestLog.unexpected(op, cause);
     return new VolumeException(ErrorCode.INTERNAL, "internal error: " + cause);
   }
 

@@ -1,6 +1,9 @@
 package dev.volumed.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -17,16 +20,25 @@ public final class Codec {
   public static final String VERSION = "0.1.0";
   public static final int PROTOCOL = 1;
 
+  /** No argument of a request is this long, so a longer string is refused before it is read whole. */
+  public static final int MAX_STRING_CHARS = 64 * 1024;
+  private static final ObjectMapper REQUESTS = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING_CHARS).build())
+      .build());
+
   private Codec() {}
 
   /** Parses one line; the result may be any JSON value (the caller checks it is an object). */
   public static JsonNode parse(byte[] line) throws VolumeException {
     try {
-      JsonNode node = JSON.readTree(line);
+      JsonNode node = REQUESTS.readTree(line);
       if (node == null || node.isMissingNode()) {
         throw new VolumeException(ErrorCode.BAD_REQUEST, "empty line; send one JSON object per line");
       }
       return node;
+    } catch (StreamConstraintsException e) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "a string in this line is longer than " + MAX_STRING_CHARS
+          + " characters; no argument of a request is that long (an id is at most 128 bytes)");
     } catch (JsonProcessingException e) {
       throw new VolumeException(ErrorCode.BAD_REQUEST,
           "line is not valid JSON (" + e.getOriginalMessage() + "); send one JSON object per line");

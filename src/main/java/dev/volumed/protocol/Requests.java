@@ -22,15 +22,39 @@ public final class Requests {
   /** Image sizes must be whole 4 KiB blocks. */
   public static final long SIZE_ALIGNMENT = 4096;
 
+  /** Every reply echoes its request's id, so an id is short: a longer one is refused. */
+  public static final int MAX_ID_BYTES = 128;
+
   private Requests() {}
 
-  /** The request's {@code id}: a string, a number, or absent (null). */
+  /**
+   * The request's {@code id}: absent (null), a number of at most 128 characters, or a string of
+   * at most 128 bytes in UTF-8. Anything else is BAD_REQUEST (answered with a null id).
+   */
   public static JsonNode id(JsonNode request) throws VolumeException {
     JsonNode id = request.get("id");
-    if (id == null || id.isNull() || id.isTextual() || id.isNumber()) {
+    String refused;
+    if (id == null || id.isNull()) {
       return id;
+    } else if (id.isNumber()) {
+      int length = id.toString().length();
+      if (length <= MAX_ID_BYTES) {
+        return id;
+      }
+      refused = "a number of " + length + " characters";
+    } else if (id.isTextual()) {
+      String text = id.textValue();
+      // A char is at least one byte, so a long string is refused without encoding it.
+      int bytes = text.length() > MAX_ID_BYTES ? -1 : text.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes >= 0 && bytes <= MAX_ID_BYTES) {
+        return id;
+      }
+      refused = "a string of " + (bytes < 0 ? text.length() + " characters" : bytes + " bytes");
+    } else {
+      refused = id.isObject() ? "an object" : id.isArray() ? "an array" : "a " + id.getNodeType().name().toLowerCase();
     }
-    throw new VolumeException(ErrorCode.BAD_REQUEST, "\"id\" must be a string or a number");
+    throw new VolumeException(ErrorCode.BAD_REQUEST, "\"id\" is " + refused
+        + "; it must be a number or a string of at most " + MAX_ID_BYTES + " bytes (UTF-8)");
   }
 
   public static String op(JsonNode request) throws VolumeException {

@@ -48,7 +48,9 @@ public record Settings(
       Set<PosixFilePermission> mode,
       int maxLineBytes,
       int maxConnections,
+      int maxConnectionsPerUid,
       int maxInFlightPerConnection,
+      long maxBufferedReplyBytes,
       Duration requestTimeout,
       Duration idleTimeout,
       List<String> allowedUids,
@@ -127,12 +129,17 @@ public record Settings(
       s.refuse("mode", "must not let others write (connect): who may connect is the socket's owner and group,"
           + " and allowed-uids/allowed-gids");
     }
+    int maxConnections = s.count("max-connections", 1, 100_000);
     return new Socket(
         path,
         mode,
         (int) s.bytes("max-line-bytes", MIN_LINE_BYTES, MAX_LINE_BYTES),
-        s.count("max-connections", 1, 100_000),
+        maxConnections,
+        // Unset (null): a quarter of max-connections, at least one.
+        s.config().hasPath("max-connections-per-uid") ? s.count("max-connections-per-uid", 1, maxConnections)
+            : Math.max(1, maxConnections / 4),
         s.count("max-in-flight-per-connection", 1, 100_000),
+        s.bytes("max-buffered-reply-bytes", 1, Sizes.GIB),
         s.duration("request-timeout", Duration.ofSeconds(1), MAX_TIMER),
         s.duration("idle-timeout", Duration.ofSeconds(1), MAX_TIMER),
         s.ids("allowed-uids", true),

@@ -162,6 +162,24 @@ class BadInputTest {
   }
 
   @Test
+  void idsOverOneHundredTwentyEightBytesOrOfAnotherTypeAreRefusedWithANullId() throws Exception {
+    for (String id : List.of("\"" + "i".repeat(129) + "\"", "\"" + "\u00e9".repeat(65) + "\"", "1" + "0".repeat(128),
+        "true", "[1]", "{\"a\":1}")) {
+      JsonNode reply = daemon.request("{\"id\":" + id + ",\"op\":\"ping\"}");
+      assertEquals("BAD_REQUEST", reply.at("/error/code").asText(), id + " -> " + reply);
+      assertTrue(reply.get("id").isNull(), "a refused id is not echoed: " + reply);
+      assertTrue(reply.at("/error/message").asText().contains("a number or a string of at most 128 bytes"),
+          reply.toString());
+    }
+    for (String id : List.of("\"" + "i".repeat(128) + "\"", "\"" + "\u00e9".repeat(64) + "\"", "12345678901234567890",
+        "-1.5", "0")) {
+      JsonNode reply = daemon.request("{\"id\":" + id + ",\"op\":\"ping\"}");
+      assertTrue(reply.get("ok").asBoolean(), id + " -> " + reply);
+      assertEquals(id, reply.get("id").toString(), "the id is echoed as sent");
+    }
+  }
+
+  @Test
   void aLineOverTheLimitIsRefusedAndClosed() throws Exception {
     try (LineClient client = daemon.connect()) {
       String padded = "{\"op\":\"create\",\"name\":\"big.img\",\"size\":\"64M\",\"label\":\"" + "x".repeat(4000) + "\"}";

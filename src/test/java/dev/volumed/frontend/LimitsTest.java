@@ -43,7 +43,7 @@ class LimitsTest {
    * A connection that answered a ping. A slot is freed when the daemon sees a client's close
    * (the start-up probe's, a closed test client's), so a new client retries until then.
    */
-  private static LineClient served(TestDaemon daemon) throws Exception {
+  static LineClient served(TestDaemon daemon) throws Exception {
     for (int attempt = 0; attempt < 100; attempt++) {
       LineClient client = daemon.connect();
       try {
@@ -124,6 +124,64 @@ class LimitsTest {
       assertTrue(stalls >= 200, "volumed kept reading a client that never reads its replies: " + written + " bytes");
       assertTrue(written < 64L << 20, "volumed took " + written + " bytes before pushing back");
       assertTrue(daemon.request("{\"op\":\"ping\"}").get("ok").asBoolean(), "other clients are still served");
+    }
+  }
+
+  @Test
+  void aReplyLongerThanTheByteBoundStillGoesOutAloneAndPipelinedRequestsAreAllAnswered() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir, "volumed.socket.max-buffered-reply-bytes = 1K");
+         LineClient client = daemon.connect()) {
+      StringBuilder batch = new StringBuilder("{\"op\":\"batch\",\"volumes\":[");
+      for (int i = 0; i < 40; i++) {
+        batch.append(i == 0 ? "" : ",").append("{\"name\":\"v").append(i).append(".img\",\"size\":4096,\"fs\":\"none\"}");
+      }
+      JsonNode made = client.request(batch.append("]}").toString());
+      assertTrue(made.get("ok").asBoolean(), "a batch reply of 40 volumes, longer than the bound: " + made);
+      StringBuilder burst = new StringBuilder();
+      for (int i = 0; i < 50; i++) {
+        burst.append("{\"id\":").append(i).append(",\"op\":\"").append(i % 2 == 0 ? "list" : "ping").append("\"}\n");
+      }
+      client.sendRaw(burst.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.Set<Integer> answered = new java.util.TreeSet<>();
+      for (int i = 0; i < 50; i++) {
+        JsonNode reply = client.read(Duration.ofSeconds(30));
+        assertTrue(reply.get("ok").asBoolean(), reply.toString());
+        if (reply.get("id").asInt() % 2 == 0) {
+          assertEquals(40, reply.at("/result/volumes").size(), "a list of " + reply.toString().length() + " bytes");
+        }
+        answered.add(reply.get("id").asInt());
+      }
+      assertEquals(50, answered.size(), "every pipelined request answered once: " + answered);
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingIsClosedAtTheIdleTimeoutThoughItsRequestsWaitForRoom() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir,
+        "volumed.socket.idle-timeout = 1s, volumed.socket.max-buffered-reply-bytes = 1K");
+         java.nio.channels.SocketChannel stuck = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      StringBuilder batch = new StringBuilder("{\"op\":\"batch\",\"volumes\":[");
+      for (int i = 0; i < 400; i++) {
+        batch.append(i == 0 ? "" : ",").append("{\"name\":\"v").append(i).append(".img\",\"size\":4096,\"fs\":\"none\"}");
+      }
+      assertTrue(daemon.request(batch.append("]}").toString()).get("ok").asBoolean());
+      stuck.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+      // Lists of about 100 KiB each, more than the socket buffers take: the rest wait, in flight.
+      stuck.write(java.nio.ByteBuffer.wrap("{\"op\":\"list\"}\n".repeat(40).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(1 << 20);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      boolean closed = false;
+      // Reads nothing until the idle timeout has passed, then drains to the end of the stream.
+      Thread.sleep(3000); // the client's silence is the behaviour under test, not an ordering wait
+      long got = 0;
+      while (!closed && System.nanoTime() < deadline) {
+        sink.clear();
+        int n = stuck.read(sink);
+        closed = n < 0;
+        got += Math.max(0, n);
+      }
+      assertTrue(closed, "a connection whose client read nothing for the idle timeout is closed");
+      assertTrue(got < 1 << 20, "closed with most of its 40 lists (3.6 MB) still waiting, not after: " + got + " bytes");
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.volumed.testing.LineClient;
 import dev.volumed.testing.TestDaemon;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,6 +77,35 @@ class PeerCredentialsTest {
     try (TestDaemon daemon = TestDaemon.start(dir, "volumed.socket.allowed-gids = [65534]")) {
       letNogroupConnect(daemon.socket());
       assertTrue(pingAsNobody(daemon.socket()).get("ok").asBoolean());
+    }
+  }
+
+  @Test
+  void oneUserPastMaxConnectionsPerUidIsOverloadedWhileAnotherUserIsServed() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir, "volumed.socket.max-connections = 8,"
+        + " volumed.socket.max-connections-per-uid = 3, volumed.socket.allowed-uids = [nobody]")) {
+      letNogroupConnect(daemon.socket());
+      List<LineClient> roots = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          roots.add(LimitsTest.served(daemon));
+        }
+        try (LineClient fourth = daemon.connect()) {
+          JsonNode refused = fourth.read();
+          assertEquals("OVERLOADED", refused.at("/error/code").asText(), refused.toString());
+          String message = refused.at("/error/message").asText();
+          assertTrue(message.contains("3") && message.contains("volumed.socket.max-connections-per-uid"), message);
+          assertTrue(fourth.closedByPeer(Duration.ofSeconds(5)));
+        }
+        JsonNode nobody = pingAsNobody(daemon.socket());
+        assertTrue(nobody.get("ok").asBoolean(), "another user is still served: " + nobody);
+        roots.remove(0).close();
+        roots.add(LimitsTest.served(daemon));
+      } finally {
+        for (LineClient client : roots) {
+          client.close();
+        }
+      }
     }
   }
 

@@ -267,7 +267,8 @@ class SettingsTest {
     List<String> problems = problems("volumed.socket.max-conections = 10\nvolumed.pools.default.capasity = 1G");
     assertEquals(2, problems.size(), problems.toString());
     assertTrue(problems.get(0).startsWith("volumed.socket.max-conections is not a setting volumed knows"
-        + " (misspelt?); the keys here are: allowed-gids, allowed-uids, idle-timeout, max-connections"), problems.get(0));
+        + " (misspelt?); the keys here are: allowed-gids, allowed-uids, idle-timeout, max-buffered-reply-bytes,"
+        + " max-connections, max-connections-per-uid"), problems.get(0));
     assertTrue(problems.get(1).startsWith("volumed.pools.default.capasity is not a setting volumed knows"),
         problems.get(1));
   }

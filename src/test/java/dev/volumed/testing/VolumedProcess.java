@@ -32,7 +32,12 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** Starts volumed with this config file and waits (bounded) until its socket answers ping. */
   public static VolumedProcess start(Path config, Path socket, Path log) throws Exception {
-    VolumedProcess daemon = new VolumedProcess(launch(config, log), socket, log);
+    return start(config, socket, log, List.of());
+  }
+
+  /** The same, with these options for its JVM after the test's own (a later one wins). */
+  public static VolumedProcess start(Path config, Path socket, Path log, List<String> jvmOptions) throws Exception {
+    VolumedProcess daemon = new VolumedProcess(launch(config, log, jvmOptions), socket, log);
     try {
       daemon.awaitPing();
     } catch (Exception | AssertionError e) {
@@ -47,7 +52,7 @@ public final class VolumedProcess implements AutoCloseable {
    * it refuses to start; its exit code. A volumed still running after the timeout is killed and fails the test.
    */
   public static int exitCodeOf(Path config, Path log, Duration timeout) throws Exception {
-    Process process = launch(config, log);
+    Process process = launch(config, log, List.of());
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new AssertionError("volumed --config " + config + " still ran after " + timeout + "; log: " + log);
@@ -55,8 +60,8 @@ public final class VolumedProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  private static Process launch(Path config, Path log) throws IOException {
-    ProcessBuilder builder = command(config);
+  private static Process launch(Path config, Path log, List<String> jvmOptions) throws IOException {
+    ProcessBuilder builder = command(config, jvmOptions);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Files.writeString(log, "\n===== starting volumed --config " + config + "\n", StandardCharsets.UTF_8,
@@ -66,10 +71,17 @@ public final class VolumedProcess implements AutoCloseable {
 
   /** The command line of a volumed process with this config, for tests that run it themselves. */
   public static ProcessBuilder command(Path config) {
+    return command(config, List.of());
+  }
+
+  private static ProcessBuilder command(Path config, List<String> jvmOptions) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // A small heap and the quick compiler: tests start many of these on 2 cores.
-    return new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config", config.toString()));
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.volumed.Main", "--config",
+        config.toString()));
+    return new ProcessBuilder(command);
   }
 
   public Path socket() {
