@@ -3,7 +3,7 @@ package dev.volumed.accounting;
 import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 import java.util.Collection;
 
 /**

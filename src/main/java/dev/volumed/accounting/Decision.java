@@ -1,6 +1,6 @@
 package dev.volumed.accounting;
 
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 
 /** What the books say of a request: {@link Admit} it, or {@link Refuse} it with a code and why. */
 public sealed interface Decision permits Decision.Admit, Decision.Refuse {

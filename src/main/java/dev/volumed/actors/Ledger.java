@@ -16,7 +16,7 @@ import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,7 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import dev.volumed.disk.PoolStore;
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

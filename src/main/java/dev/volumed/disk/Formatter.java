@@ -1,7 +1,10 @@
 package dev.volumed.disk;
 
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.Labels;
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

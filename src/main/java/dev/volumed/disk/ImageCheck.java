@@ -1,8 +1,8 @@
 package dev.volumed.disk;
 
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.nio.file.Path;
 import java.util.Optional;
 

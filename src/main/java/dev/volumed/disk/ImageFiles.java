@@ -1,11 +1,12 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.Allocation;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.PointerByReference;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.settings.HostIds;
+import dev.volumed.model.VolumeException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -355,57 +355,12 @@ public final class ImageFiles {
     if (owner == null && group == null) {
       return;
     }
-    int uid = owner == null ? -1 : idOf(owner, true);
-    int gid = group == null ? -1 : idOf(group, false);
+    int uid = owner == null ? -1 : HostIds.idOf(owner, true);
+    int gid = group == null ? -1 : HostIds.idOf(group, false);
     try {
       LibC.INSTANCE.fchown(fd, uid, gid);
     } catch (LastErrorException e) {
       throw errnoError(e.getErrorCode(), "Cannot change the owner of " + path);
-    }
-  }
-
-  /** A user (or group) name as the host knows it, else a number taken as it is; else BAD_REQUEST. */
-  public static int idOf(String id, boolean user) throws VolumeException {
-    String what = user ? "owner" : "group";
-    if (id.isEmpty() || id.startsWith("-")) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "The " + what + " '" + id
-          + "' is not valid: give a name that exists on this host or a non-negative number.");
-    }
-    OptionalInt known = lookupId(id, user);
-    if (known.isPresent()) {
-      return known.getAsInt();
-    }
-    if (id.chars().allMatch(c -> c >= '0' && c <= '9') && id.length() <= 10 && Long.parseLong(id) < 0xffffffffL) {
-      return (int) Long.parseLong(id);
-    }
-    throw new VolumeException(ErrorCode.BAD_REQUEST, user
-        ? "Unknown owner '" + id + "': give a user name that exists on this host or a numeric uid."
-        : "Unknown group '" + id + "': give a group name that exists on this host or a numeric gid.");
-  }
-
-  /** getpwnam_r / getgrnam_r (thread-safe): the numeric id of a name, empty when the host has none. */
-  private static OptionalInt lookupId(String name, boolean user) throws VolumeException {
-    long bufSize = 16 << 10;
-    while (true) {
-      try (Memory entry = new Memory(user ? LibC.PASSWD_STRUCT_SIZE : LibC.GROUP_STRUCT_SIZE);
-           Memory buf = new Memory(bufSize)) {
-        PointerByReference result = new PointerByReference();
-        int rc = user
-            ? LibC.INSTANCE.getpwnam_r(name, entry, buf, bufSize, result)
-            : LibC.INSTANCE.getgrnam_r(name, entry, buf, bufSize, result);
-        if (rc == LibC.ERANGE && bufSize < (4 << 20)) {
-          bufSize *= 4;
-          continue;
-        }
-        if (rc != 0) {
-          throw new VolumeException(ErrorCode.IO_ERROR, "Cannot look up the " + (user ? "user" : "group")
-              + " '" + name + "': " + LibC.describe(rc) + ".");
-        }
-        if (result.getValue() == null) {
-          return OptionalInt.empty();
-        }
-        return OptionalInt.of(entry.getInt(user ? LibC.PASSWD_UID_OFFSET : LibC.GROUP_GID_OFFSET));
-      }
     }
   }
 

@@ -6,7 +6,6 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.PointerByReference;
 
 /**
  * The few libc calls Java's NIO does not offer. 64-bit Linux only (x86_64, aarch64): {@code off_t},
@@ -124,17 +123,6 @@ interface LibC extends Library {
   int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
 
   long syscall(long number, Object... args) throws LastErrorException;
-
-  /** Returns an error number (0: done; result null: no such user); errno is not used. */
-  int getpwnam_r(String name, Pointer pwd, Pointer buf, long buflen, PointerByReference result);
-
-  int getgrnam_r(String name, Pointer grp, Pointer buf, long buflen, PointerByReference result);
-
-  /** struct passwd: pw_name, pw_passwd (pointers), then pw_uid, pw_gid; struct group: gr_name, gr_passwd, gr_gid. */
-  int PASSWD_UID_OFFSET = 16;
-  int GROUP_GID_OFFSET = 16;
-  int PASSWD_STRUCT_SIZE = 48;
-  int GROUP_STRUCT_SIZE = 32;
 
   String strerror(int errnum);
 

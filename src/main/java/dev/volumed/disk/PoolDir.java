@@ -1,9 +1,10 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.Allocation;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;

@@ -1,12 +1,14 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Allocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.volumed.model.Names;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.VolumeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;

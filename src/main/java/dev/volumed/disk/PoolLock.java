@@ -2,7 +2,7 @@ package dev.volumed.disk;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.VolumeException;
 import dev.volumed.settings.PoolSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.volumed.disk;
 
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,8 +1,8 @@
 package dev.volumed.frontend;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

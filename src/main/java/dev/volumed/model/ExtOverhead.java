@@ -6,7 +6,7 @@ import static dev.volumed.model.MkfsOptions.plus;
 import static dev.volumed.model.MkfsOptions.scaled;
 import static dev.volumed.model.MkfsOptions.times;
 
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.FileSystemType;
 import java.util.List;
 
 /**

@@ -5,8 +5,8 @@ import static dev.volumed.model.MkfsOptions.plus;
 import static dev.volumed.model.MkfsOptions.scaled;
 import static dev.volumed.model.MkfsOptions.times;
 
-import dev.volumed.disk.FileSystemType;
-import dev.volumed.settings.Sizes;
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Sizes;
 import java.util.List;
 
 /**

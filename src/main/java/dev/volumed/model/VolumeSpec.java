@@ -1,7 +1,7 @@
 package dev.volumed.model;
 
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,7 @@
 package dev.volumed.protocol;
 
+import dev.volumed.model.VolumeException;
+import dev.volumed.model.ErrorCode;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;

@@ -1,14 +1,16 @@
 package dev.volumed.protocol;
 
+import dev.volumed.model.VolumeException;
+import dev.volumed.model.ErrorCode;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
-import dev.volumed.disk.Labels;
-import dev.volumed.disk.MkfsArgsPolicy;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Labels;
+import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Names;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
-import dev.volumed.settings.Sizes;
+import dev.volumed.model.Sizes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

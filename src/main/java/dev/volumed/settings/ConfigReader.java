@@ -1,5 +1,6 @@
 package dev.volumed.settings;
 
+import dev.volumed.model.Sizes;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -7,8 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import dev.volumed.disk.ImageFiles;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.VolumeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,7 +157,7 @@ final class ConfigReader {
     String id = String.valueOf(value.unwrapped());
     try {
       if (value.valueType() == ConfigValueType.STRING || value.valueType() == ConfigValueType.NUMBER) {
-        ImageFiles.idOf(id, user);
+        HostIds.idOf(id, user);
         return id;
       }
     } catch (VolumeException e) {

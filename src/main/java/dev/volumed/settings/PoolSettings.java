@@ -1,11 +1,12 @@
 package dev.volumed.settings;
 
+import dev.volumed.model.Sizes;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -1,10 +1,11 @@
 package dev.volumed.settings;
 
+import dev.volumed.model.Sizes;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigFactory;
-import dev.volumed.disk.MkfsArgsPolicy;
+import dev.volumed.model.MkfsArgsPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;

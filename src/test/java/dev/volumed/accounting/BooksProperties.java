@@ -3,12 +3,12 @@ package dev.volumed.accounting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
 import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;

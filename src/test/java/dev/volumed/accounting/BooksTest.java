@@ -3,12 +3,12 @@ package dev.volumed.accounting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
 import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.protocol.ErrorCode;
+import dev.volumed.model.ErrorCode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

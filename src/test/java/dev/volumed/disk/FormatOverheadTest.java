@@ -1,11 +1,14 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.MkfsArgsPolicy;
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Allocation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.volumed.model.FormatOverhead;
-import dev.volumed.settings.Sizes;
+import dev.volumed.model.Sizes;
 import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;

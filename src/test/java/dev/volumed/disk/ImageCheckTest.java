@@ -1,5 +1,7 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Allocation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.volumed.model.VolumeSpec;

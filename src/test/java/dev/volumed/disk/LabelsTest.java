@@ -1,5 +1,7 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.Labels;
+import dev.volumed.model.FileSystemType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

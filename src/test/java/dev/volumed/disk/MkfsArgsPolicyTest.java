@@ -1,13 +1,15 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.MkfsArgsPolicy;
+import dev.volumed.model.FileSystemType;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

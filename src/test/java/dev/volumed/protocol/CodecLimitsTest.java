@@ -1,5 +1,7 @@
 package dev.volumed.protocol;
 
+import dev.volumed.model.VolumeException;
+import dev.volumed.model.ErrorCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.volumed.disk.Allocation;
-import dev.volumed.disk.FileSystemType;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.FileSystemType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,7 +4,7 @@ import akka.actor.typed.ActorSystem;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.volumed.actors.Supervisor;
+import dev.volumed.Supervisor;
 import dev.volumed.disk.Formatter;
 import dev.volumed.settings.Settings;
 import java.nio.file.Files;

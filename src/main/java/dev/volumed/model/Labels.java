@@ -1,7 +1,7 @@
-package dev.volumed.disk;
+package dev.volumed.model;
 
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  * </ul>
  */
 public final class Labels {
-  static final String VFAT_REFUSED = "*?.,;:/\\|+=<>[]\"";
+  public static final String VFAT_REFUSED = "*?.,;:/\\|+=<>[]\"";
 
   private Labels() {}
 
@@ -62,7 +62,7 @@ public final class Labels {
   }
 
   /** What the fs accepts, for the message. */
-  static String accepted(FileSystemType fs) {
+  public static String accepted(FileSystemType fs) {
     return switch (fs) {
       case VFAT -> "1 to 11 characters of printable ASCII except " + VFAT_REFUSED
           + ", not starting or ending with a space, not NO NAME";

@@ -1,4 +1,4 @@
-package dev.volumed.protocol;
+package dev.volumed.model;
 
 /** The error codes of wire protocol v1 (DESIGN.md, "Error codes"). */
 public enum ErrorCode {

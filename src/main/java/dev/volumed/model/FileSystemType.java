@@ -1,4 +1,4 @@
-package dev.volumed.disk;
+package dev.volumed.model;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.volumed.protocol;
+package dev.volumed.model;
 
 import java.util.Map;
 

@@ -1,5 +1,10 @@
-package dev.volumed.actors;
+package dev.volumed;
 
+import dev.volumed.actors.DeleteWorker;
+import dev.volumed.actors.SpaceProbe;
+import dev.volumed.actors.Ledger;
+import dev.volumed.actors.BatchWorker;
+import dev.volumed.actors.CreateWorker;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;

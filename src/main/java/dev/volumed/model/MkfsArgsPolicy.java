@@ -1,10 +1,10 @@
-package dev.volumed.disk;
+package dev.volumed.model;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import dev.volumed.protocol.ErrorCode;
-import dev.volumed.protocol.VolumeException;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.VolumeException;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
