@@ -19,8 +19,8 @@ import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
-import dev.volumed.Supervisor;
-import dev.volumed.disk.ImageFiles;
+import dev.volumed.actors.PoolManager;
+import dev.volumed.settings.PoolSettings;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -45,8 +45,7 @@ import java.util.concurrent.TimeoutException;
 /** Turns one request line into its reply (and, for some ops, events before it). */
 final class RequestHandler {
   private final ActorSystem<?> system;
-  private final ActorRef<Supervisor.Command> supervisor;
-  private final Map<String, Supervisor.Pool> pools;
+  private final Map<String, Pool> pools;
   private final Duration timeout;
   private final Executor blocking;
   private final int maxBatchVolumes;
@@ -59,11 +58,16 @@ final class RequestHandler {
     void abort(VolumeException reason);
   }
 
-  RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
-      Map<String, Supervisor.Pool> pools, Settings settings) {
+  /** A pool as the front end knows it: its settings (defaults, name, path) and its manager. */
+  private record Pool(PoolSettings settings, ActorRef<PoolManager.Command> manager) {}
+
+  RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.system = system;
-    this.supervisor = supervisor;
-    this.pools = Map.copyOf(pools);
+    Map<String, Pool> known = new java.util.LinkedHashMap<>();
+    for (PoolSettings pool : settings.pools()) {
+      known.put(pool.name(), new Pool(pool, managers.get(pool.name())));
+    }
+    this.pools = Map.copyOf(known);
     this.timeout = settings.socket().requestTimeout();
     this.maxBatchVolumes = settings.batch().maxVolumes();
     this.mkfsArgs = settings.format().mkfsArgs();
@@ -217,20 +221,20 @@ final class RequestHandler {
   }
 
   /** Each pool's answer to GetStats, by pool. */
-  private CompletionStage<Map<Supervisor.Pool, Ledger.StatsReply>> allStats() {
-    Map<Supervisor.Pool, CompletableFuture<Ledger.StatsReply>> asked = new java.util.LinkedHashMap<>();
-    for (Supervisor.Pool pool : pools.values()) {
-      asked.put(pool, ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
+  private CompletionStage<Map<Pool, Ledger.StatsReply>> allStats() {
+    Map<Pool, CompletableFuture<Ledger.StatsReply>> asked = new java.util.LinkedHashMap<>();
+    for (Pool pool : pools.values()) {
+      asked.put(pool, ask(pool.manager(), PoolManager.GetStats::new).toCompletableFuture());
     }
     return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
-      Map<Supervisor.Pool, Ledger.StatsReply> replies = new java.util.LinkedHashMap<>();
+      Map<Pool, Ledger.StatsReply> replies = new java.util.LinkedHashMap<>();
       asked.forEach((pool, reply) -> replies.put(pool, reply.join()));
       return replies;
     });
   }
 
   /** {"unavailable": [{"name", "path", "error"}]} for the pools whose ledger refused: they cannot use their books now. */
-  private static void unavailable(ObjectNode result, Map<Supervisor.Pool, ?> replies) {
+  private static void unavailable(ObjectNode result, Map<Pool, ?> replies) {
     replies.forEach((pool, reply) -> {
       if (reply instanceof Ledger.Refused refused) {
         ArrayNode array = result.has("unavailable") ? (ArrayNode) result.get("unavailable") : result.putArray("unavailable");
@@ -243,9 +247,9 @@ final class RequestHandler {
   }
 
   private CompletionStage<JsonNode> create(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
+    Pool pool = pool(Requests.pool(request));
     VolumeSpec spec = Requests.volumeSpec(request, pool.settings(), mkfsArgs);
-    return this.<CreateWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.CreateVolume(pool.settings().name(), spec, replyTo))
+    return this.<CreateWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Create(spec, replyTo))
         .thenApply(result -> {
           if (result instanceof CreateWorker.Created created) {
             ObjectNode volume = volumeJson(pool, created.volume());
@@ -263,7 +267,7 @@ final class RequestHandler {
    * an ActorSource, which becomes this request's lines on the connection.
    */
   private Source<Out, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
+    Pool pool = pool(Requests.pool(request));
     boolean atomic = Requests.flag(request, "atomic", true);
     boolean progress = Requests.flag(request, "progress", false);
     List<VolumeSpec> specs = Requests.batchSpecs(request, pool.settings(), mkfsArgs, maxBatchVolumes);
@@ -275,7 +279,7 @@ final class RequestHandler {
     Pending abort = reason -> channel.first().tell(new BatchWorker.Finished(List.of(), List.of(), reason,
         new BatchWorker.Stats(specs.size(), 0, 0, 0)));
     pending.add(abort);
-    supervisor.tell(new Supervisor.RunBatch(pool.settings().name(), specs, atomic, progress, channel.first()));
+    pool.manager().tell(new PoolManager.RunBatch(specs, atomic, progress, channel.first()));
     return channel.second()
         .takeWhile(output -> !(output instanceof BatchWorker.Finished), true)
         .watchTermination((notUsed, done) -> {
@@ -313,7 +317,7 @@ final class RequestHandler {
     return event;
   }
 
-  private static ObjectNode batchResult(Supervisor.Pool pool, BatchWorker.Finished finished) {
+  private static ObjectNode batchResult(Pool pool, BatchWorker.Finished finished) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode created = result.putArray("created");
     for (CreateWorker.Created one : finished.created()) {
@@ -338,42 +342,42 @@ final class RequestHandler {
   }
 
   private CompletionStage<JsonNode> get(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
+    Pool pool = pool(Requests.pool(request));
     String name = Requests.name(request);
-    return this.<Ledger.GetReply, Ledger.Command>ask(pool.ledger(), replyTo -> new Ledger.Get(name, replyTo))
-        .thenApplyAsync(reply -> {
+    return this.<Ledger.GetReply, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Get(name, replyTo))
+        .thenApply(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return volumeJson(pool, measured(pool, found.volume()));
+            return volumeJson(pool, found.volume());
           }
           Ledger.Refused refused = (Ledger.Refused) reply;
           throw new CompletionException(new VolumeException(refused.code(), refused.message()));
-        }, blocking);
+        });
   }
 
   /** One pool's list fails when that pool cannot answer; a list of all pools names such pools under "unavailable". */
   private CompletionStage<JsonNode> list(JsonNode request, ReplyBudget budget) throws VolumeException {
     boolean one = request.hasNonNull("pool");
-    List<Supervisor.Pool> selected = one ? List.of(pool(Requests.pool(request))) : List.copyOf(pools.values());
+    List<Pool> selected = one ? List.of(pool(Requests.pool(request))) : List.copyOf(pools.values());
     // A list can be long: it is asked for and built when the connection has room, one at a time.
     return budget.whenRoom(() -> {
-      Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
-      for (Supervisor.Pool pool : selected) {
-        lists.put(pool, ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
+      Map<Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
+      for (Pool pool : selected) {
+        lists.put(pool, ask(pool.manager(), PoolManager.ListVolumes::new).toCompletableFuture());
       }
       return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new))
           .thenApplyAsync(done -> listJson(one, lists), blocking);
     });
   }
 
-  /** The volumes of the pools as they are now; runs on the blocking dispatcher. */
-  private static JsonNode listJson(boolean one, Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists) {
+  /** The volumes of the pools (measured by each pool); encoded on the blocking dispatcher. */
+  private static JsonNode listJson(boolean one, Map<Pool, CompletableFuture<Ledger.ListReply>> lists) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode array = result.putArray("volumes");
-    Map<Supervisor.Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
+    Map<Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
     lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
     replies.forEach((pool, reply) -> {
       if (reply instanceof Ledger.VolumeList list) {
-        list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
+        list.volumes().forEach(volume -> array.add(volumeJson(pool, volume)));
       } else if (one) {
         Ledger.Refused refused = (Ledger.Refused) reply;
         throw new CompletionException(new VolumeException(refused.code(), refused.message()));
@@ -384,9 +388,9 @@ final class RequestHandler {
   }
 
   private CompletionStage<JsonNode> delete(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
+    Pool pool = pool(Requests.pool(request));
     String name = Requests.name(request);
-    return this.<DeleteWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.DeleteVolume(pool.settings().name(), name, replyTo))
+    return this.<DeleteWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Delete(name, replyTo))
         .thenApply(result -> {
           if (result instanceof DeleteWorker.Deleted deleted) {
             ObjectNode node = Codec.JSON.createObjectNode();
@@ -397,8 +401,8 @@ final class RequestHandler {
         });
   }
 
-  private Supervisor.Pool pool(String name) throws VolumeException {
-    Supervisor.Pool pool = pools.get(name);
+  private Pool pool(String name) throws VolumeException {
+    Pool pool = pools.get(name);
     if (pool == null) {
       throw new VolumeException(ErrorCode.UNKNOWN_POOL,
           "no pool \"" + name + "\"; this volumed has " + String.join(", ", pools.keySet().stream().sorted().toList()));
@@ -406,19 +410,7 @@ final class RequestHandler {
     return pool;
   }
 
-  /** A ready volume's blocks as they are now; runs on the blocking dispatcher. */
-  private static Volume measured(Supervisor.Pool pool, Volume volume) {
-    if (volume.state() != Volume.State.READY) {
-      return volume;
-    }
-    try {
-      return volume.withAllocatedBytes(ImageFiles.allocatedBytes(pool.settings().path().resolve(volume.name())));
-    } catch (IOException e) {
-      return volume;
-    }
-  }
-
-  private static ObjectNode volumeJson(Supervisor.Pool pool, Volume volume) {
+  private static ObjectNode volumeJson(Pool pool, Volume volume) {
     return Codec.volume(pool.settings().name(), pool.settings().path(), volume);
   }
 
