@@ -33,10 +33,16 @@ final class Host {
     return new Run(p.exitValue(), out);
   }
 
-  /** Every path under dir whose file name contains ".volumed-tmp-". */
+  /**
+   * Every path under dir named as volumed names its temporary files: hidden, with ".volumed-tmp-".
+   * (A volume may itself be called "a.img.volumed-tmp-0": a valid name, not a leftover.)
+   */
   static List<Path> tempFiles(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(p -> p.getFileName().toString().contains(".volumed-tmp-")).toList();
+      return walk.filter(p -> {
+        String name = p.getFileName().toString();
+        return name.startsWith(".") && name.contains(".volumed-tmp-");
+      }).toList();
     }
   }
 
