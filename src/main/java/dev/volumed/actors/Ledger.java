@@ -242,11 +242,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     watched.remove(stopped.owner());
     List<Reservation<ActorRef<?>>> abandoned = reservations.takeAll(stopped.owner());
     if (!abandoned.isEmpty()) {
-      long bytes = 0;
-      for (Reservation<ActorRef<?>> reservation : abandoned) {
-        bytes += reservation.spec().size();
-        books.release(reservation.spec());
-      }
+      abandoned.forEach(reservation -> books.release(reservation.spec()));
+      long bytes = abandoned.stream().mapToLong(reservation -> reservation.spec().size()).sum();
       getContext().getLog().warn("pool {}: a worker stopped without finishing {} volumes; released {} bytes",
           pool.name(), abandoned.size(), bytes);
     }
