@@ -15,7 +15,6 @@ import dev.volumed.accounting.Space;
 import dev.volumed.actors.Reservations.Reservation;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
-import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
@@ -62,18 +61,16 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   private final PoolSettings pool;
   private final PoolStore store;
-  private final SpaceProbe probe;
   private final Executor blocking;
   private final Refusals refusals;
   private final Books books;
+  private final SpaceReadings space;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
   /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
   private final Set<ActorRef<?>> watched = new HashSet<>();
 
-  /** The last reading of the file system; null once blocks were taken, so the next use reads it again. */
-  private Space space;
   private boolean measuring;
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
@@ -82,7 +79,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     super(context);
     this.pool = pool;
     this.store = store;
-    this.probe = probe;
     this.blocking = blocking;
     this.refusals = new Refusals(pool.name(), pool.path());
     this.books = new Books(new PoolLimits(pool.name(), pool.capacity(), pool.reservedPercent(),
@@ -91,7 +87,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       volumes.put(volume);
       books.add(volume);
     }
-    this.space = probe.read();
+    this.space = new SpaceReadings(probe, books);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -177,9 +173,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       return this;
     }
     volumes.put(complete.volume());
-    // Blocks were taken: the next sparse decision reads the file system again. (A release or a
-    // delete only gives blocks back, so the last reading stays on the safe side; a refusal re-reads.)
-    space = null;
+    // Blocks were taken: the next sparse decision reads the file system again. (A release only
+    // gives blocks back, so the last reading stays on the safe side; a refusal re-reads.)
+    space.stale();
     return this;
   }
 
@@ -208,7 +204,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     Volume volume = volumes.endDelete(finished.name(), finished.deleted());
     if (volume != null) {
       books.remove(volume);
-      space = null;
+      space.stale();
     }
     return this;
   }
@@ -229,7 +225,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   }
 
   private Behavior<Command> onStats(GetStats request) {
-    Space now = freshSpace();
+    Space now = space.last();
     Figures figures = books.figures(now);
     request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
         pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
@@ -272,27 +268,24 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       return this;
     }
     // Blocks came and went meanwhile: the next decision or stats reads the file system again.
-    space = null;
+    space.stale();
     for (Volumes.Remeasured volume : volumes.remeasure(measured.asked(), measured.checks())) {
       // Only its blocks change in the books: a damaged volume keeps counting its recorded size
       // (provisioned, and committed for fallocate/full) until it is restored or deleted.
       books.remeasured(volume.before().allocatedBytes(), volume.now().allocatedBytes());
-      if (volume.now().state() != volume.before().state()) {
-        logDamage(volume.now());
+      // A turn to damaged or back to ready is logged, not each refresh (get and list show the reason).
+      Volume now = volume.now();
+      if (now.state() == volume.before().state()) {
+        continue;
+      }
+      if (now.damage().isPresent()) {
+        getContext().getLog().warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size"
+            + " in the books until its image is restored or it is deleted", pool.name(), now.name(), now.damage().get());
+      } else {
+        getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), now.name());
       }
     }
     return this;
-  }
-
-  /** Logged when a volume turns damaged or ready again; the reason, which may change, is in get and list. */
-  private void logDamage(Volume volume) {
-    if (volume.damage().isPresent()) {
-      getContext().getLog().warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size"
-          + " in the books until its image is restored or it is deleted", pool.name(), volume.name(),
-          volume.damage().get());
-    } else {
-      getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), volume.name());
-    }
   }
 
   // admission
@@ -303,19 +296,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return refused != null ? refused : new Admitted(reserve(spec, owner));
   }
 
-  /**
-   * The books decide; when to read the file system is the ledger's: a request with fallocate/full
-   * volumes on a fresh reading, always (blocks are promised against it); a sparse one on the last
-   * reading, and on a fresh one before it is refused for lack of space (space may be free now).
-   * Null when admitted.
-   */
+  /** The books' decision on the reading {@link SpaceReadings} chooses; null when admitted. */
   private Refused admit(Demand demand) {
-    Decision decision = books.decide(demand, demand.reservesBlocks() ? (space = probe.read()) : freshSpace());
-    if (!demand.reservesBlocks() && decision instanceof Decision.Refuse refuse
-        && refuse.code() == ErrorCode.INSUFFICIENT_SPACE) {
-      decision = books.decide(demand, space = probe.read());
-    }
-    return decision instanceof Decision.Refuse refuse ? new Refused(refuse.code(), refuse.message()) : null;
+    return space.decide(demand) instanceof Decision.Refuse refuse ? new Refused(refuse.code(), refuse.message()) : null;
   }
 
   private long reserve(VolumeSpec spec, ActorRef<?> owner) {
@@ -330,13 +313,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     if (watched.add(owner)) {
       getContext().watchWith(owner, new OwnerStopped(owner));
     }
-  }
-
-  private Space freshSpace() {
-    if (space == null) {
-      space = probe.read();
-    }
-    return space;
   }
 
   /** BUSY while the name is being created or deleted; null otherwise. */
