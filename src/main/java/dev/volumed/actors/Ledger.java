@@ -12,7 +12,6 @@ import dev.volumed.accounting.Demand;
 import dev.volumed.accounting.Figures;
 import dev.volumed.accounting.PoolLimits;
 import dev.volumed.accounting.Space;
-import dev.volumed.actors.Reservations.Reservation;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.model.Volume;
@@ -31,14 +30,13 @@ import java.util.concurrent.Executor;
 
 /**
  * The space-accounting actor of one pool: it admits or refuses every reservation, one message at a
- * time, in arrival order, by asking its {@link Books} (the rules and figures, pure arithmetic) with
- * a file-system reading it chooses when to take. It holds the {@link Volumes} (published, and being
- * deleted) and the {@link Reservations} in flight, watches their owners, and marks a volume damaged
- * or ready as each refresh finds its image. Its messages are in {@link
- * LedgerProtocol} (senders write {@code Ledger.Reserve}); its phases around the books (loading,
- * with a stash, and failed) are {@link LedgerLifecycle}; its texts are {@link Refusals}. The probe
- * is read only here, on the ledger's own turn; the slow work (loading the books, measuring images)
- * runs on the blocking dispatcher and comes back as messages.
+ * time in arrival order, by asking its {@link Books} (pure rules and figures) on a reading of the
+ * file system that {@link SpaceReadings} chooses, on this actor's turn only. It holds the {@link
+ * Volumes} (published, being deleted) and the {@link Reservations} in flight, gives back what an
+ * owner held when it stops, and marks a volume damaged or ready as each refresh finds its image.
+ * Messages: {@link LedgerProtocol} (senders write {@code Ledger.Reserve}); phases around the books
+ * (loading with a stash, failed): {@link LedgerLifecycle}; texts: {@link Refusals}. Slow work
+ * (loading the books, measuring images) runs on the blocking dispatcher and comes back as messages.
  */
 public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> implements LedgerProtocol {
 
@@ -161,9 +159,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   }
 
   private Behavior<Command> onComplete(Complete complete) {
-    Reservation<ActorRef<?>> reservation = reservations.take(complete.reservationId());
-    if (reservation != null) {
-      books.complete(reservation.spec(), complete.volume().allocatedBytes());
+    VolumeSpec reserved = reservations.take(complete.reservationId());
+    if (reserved != null) {
+      books.complete(reserved, complete.volume().allocatedBytes());
     } else if (volumes.get(complete.volume().name()) == null) {
       // Reserved before this ledger restarted: the image is on disk, so it joins the books.
       getContext().getLog().warn("pool {}: {} completed under a reservation from before a restart",
@@ -180,9 +178,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   }
 
   private Behavior<Command> onRelease(Release release) {
-    Reservation<ActorRef<?>> reservation = reservations.take(release.reservationId());
-    if (reservation != null) {
-      books.release(reservation.spec());
+    VolumeSpec reserved = reservations.take(release.reservationId());
+    if (reserved != null) {
+      books.release(reserved);
     }
     return this;
   }
@@ -236,10 +234,10 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   private Behavior<Command> onOwnerStopped(OwnerStopped stopped) {
     watched.remove(stopped.owner());
-    List<Reservation<ActorRef<?>>> abandoned = reservations.takeAll(stopped.owner());
+    List<VolumeSpec> abandoned = reservations.takeAll(stopped.owner());
     if (!abandoned.isEmpty()) {
-      abandoned.forEach(reservation -> books.release(reservation.spec()));
-      long bytes = abandoned.stream().mapToLong(reservation -> reservation.spec().size()).sum();
+      abandoned.forEach(books::release);
+      long bytes = abandoned.stream().mapToLong(VolumeSpec::size).sum();
       getContext().getLog().warn("pool {}: a worker stopped without finishing {} volumes; released {} bytes",
           pool.name(), abandoned.size(), bytes);
     }

@@ -21,7 +21,7 @@ import java.util.Set;
 final class Reservations<O> {
 
   /** One volume in flight: admitted at {@code startedAt} for {@code owner}, not yet published or given back. */
-  record Reservation<O>(long id, VolumeSpec spec, Instant startedAt, O owner) {
+  private record Reservation<O>(long id, VolumeSpec spec, Instant startedAt, O owner) {
 
     /** How get and list show it: creating, with no blocks of its own yet. */
     Volume asVolume() {
@@ -43,8 +43,8 @@ final class Reservations<O> {
     return reservation.id();
   }
 
-  /** Ends the reservation with this id; null when there is none (never made, or already ended). */
-  Reservation<O> take(long id) {
+  /** Ends the reservation with this id and returns its spec; null when there is none (never made, or ended). */
+  VolumeSpec take(long id) {
     Reservation<O> reservation = byId.remove(id);
     if (reservation == null) {
       return null;
@@ -54,18 +54,18 @@ final class Reservations<O> {
     if (ids != null && ids.remove(id) && ids.isEmpty()) {
       byOwner.remove(reservation.owner());
     }
-    return reservation;
+    return reservation.spec();
   }
 
-  /** Ends every reservation the owner holds (it stopped), and returns them. */
-  List<Reservation<O>> takeAll(O owner) {
+  /** Ends every reservation the owner holds (it stopped), and returns their specs. */
+  List<VolumeSpec> takeAll(O owner) {
     Set<Long> ids = byOwner.remove(owner);
-    List<Reservation<O>> taken = new ArrayList<>();
+    List<VolumeSpec> taken = new ArrayList<>();
     for (long id : ids == null ? Set.<Long>of() : ids) {
       Reservation<O> reservation = byId.remove(id);
       if (reservation != null) {
         byName.remove(reservation.spec().name());
-        taken.add(reservation);
+        taken.add(reservation.spec());
       }
     }
     return taken;

@@ -34,7 +34,7 @@ class ReservationsTest {
     long id = reservations.add(spec("a"), T0, "w1");
     assertTrue(reservations.holds("a"));
     assertFalse(reservations.holds("b"));
-    assertEquals(spec("a"), reservations.take(id).spec());
+    assertEquals(spec("a"), reservations.take(id));
     assertFalse(reservations.holds("a"));
     assertEquals(0, reservations.size());
   }
@@ -56,8 +56,7 @@ class ReservationsTest {
     reservations.add(spec("b"), T0, "w1");
     reservations.add(spec("c"), T0, "w2");
     reservations.take(a);
-    List<Reservations.Reservation<String>> taken = reservations.takeAll("w1");
-    assertEquals(List.of("b"), taken.stream().map(r -> r.spec().name()).toList());
+    assertEquals(List.of(spec("b")), reservations.takeAll("w1"));
     assertFalse(reservations.holds("b"));
     assertTrue(reservations.holds("c"));
     assertEquals(1, reservations.size());
