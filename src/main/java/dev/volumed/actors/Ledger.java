@@ -47,8 +47,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private enum Refresh implements Command { INSTANCE }
 
   /** A refresh: each asked volume's image checked against its metadata. */
-  private record Measured(List<Volume> asked, Map<String, ImageCheck.Result> checks, Throwable failure)
-      implements Command {}
+  private record Measured(List<Volume> asked, Map<String, ImageCheck.Result> checks) implements Command {}
+
+  private record MeasuringFailed(Throwable failure) implements Command {}
 
   public static final String BLOCKING_DISPATCHER = "volumed.blocking-dispatcher";
 
@@ -106,6 +107,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
         .onMessage(Refresh.class, this::onRefresh)
         .onMessage(Measured.class, this::onMeasured)
+        .onMessage(MeasuringFailed.class, this::onMeasuringFailed)
         .build();
   }
 
@@ -254,17 +256,19 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     List<VolumeSpec> specs = asked.stream().map(Volume::spec).toList();
     // Only the images are measured there: the probe is read on this actor's turn alone.
     getContext().pipeToSelf(
-        CompletableFuture.supplyAsync(() -> new Measured(asked, store.measure(specs), null), blocking),
-        (measured, failure) -> failure != null ? new Measured(List.of(), Map.of(), failure) : measured);
+        CompletableFuture.supplyAsync(() -> store.measure(specs), blocking),
+        (checks, failure) -> failure != null ? new MeasuringFailed(failure) : new Measured(asked, checks));
+    return this;
+  }
+
+  private Behavior<Command> onMeasuringFailed(MeasuringFailed failed) {
+    measuring = false;
+    getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), failed.failure().toString());
     return this;
   }
 
   private Behavior<Command> onMeasured(Measured measured) {
     measuring = false;
-    if (measured.failure() != null) {
-      getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), measured.failure().toString());
-      return this;
-    }
     // Blocks came and went meanwhile: the next decision or stats reads the file system again.
     space.stale();
     for (Volumes.Remeasured volume : volumes.remeasure(measured.asked(), measured.checks())) {

@@ -27,8 +27,11 @@ final class LedgerLifecycle {
   private static final Duration FIRST_RETRY = Duration.ofMillis(200);
   private static final Duration LAST_RETRY = Duration.ofSeconds(10);
 
-  /** The books as {@link PoolStore#load} read them, or why it could not. */
-  private record Loaded(List<Volume> volumes, Throwable failure) implements Ledger.Command {}
+  /** The books as {@link PoolStore#load} read them. */
+  private record Loaded(List<Volume> volumes) implements Ledger.Command {}
+
+  /** Why the books could not be loaded. */
+  private record LoadFailed(Throwable failure) implements Ledger.Command {}
 
   /** Time to load the books again. */
   private enum Retry implements Ledger.Command { INSTANCE }
@@ -49,8 +52,8 @@ final class LedgerLifecycle {
       StashBuffer<Ledger.Command> stash, PoolSettings pool, PoolStore store, SpaceProbe probe,
       Duration refreshInterval) {
     this.context = context;
-    this.stash = stash;
     this.timers = timers;
+    this.stash = stash;
     this.pool = pool;
     this.store = store;
     this.probe = probe;
@@ -73,12 +76,13 @@ final class LedgerLifecycle {
   private void load() {
     boolean recover = !recovered;
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> recover ? store.load() : store.reload(), blocking),
-        Loaded::new);
+        (volumes, failure) -> failure != null ? new LoadFailed(failure) : new Loaded(volumes));
   }
 
   private Behavior<Ledger.Command> loading() {
     return Behaviors.receive(Ledger.Command.class)
-        .onMessage(Loaded.class, loaded -> stash.unstashAll(loaded(loaded, FIRST_RETRY, true)))
+        .onMessage(Loaded.class, loaded -> stash.unstashAll(ready(loaded, true)))
+        .onMessage(LoadFailed.class, failure -> stash.unstashAll(failed(failure.failure(), FIRST_RETRY, true)))
         .onAnyMessage(message -> {
           stash.stash(message);
           return Behaviors.same();
@@ -86,19 +90,19 @@ final class LedgerLifecycle {
         .build();
   }
 
-  /** Ready on the loaded books, or failed (and trying again after retryAfter) when they could not be loaded. */
-  private Behavior<Ledger.Command> loaded(Loaded loaded, Duration retryAfter, boolean firstFailure) {
-    if (loaded.failure() != null) {
-      return failed(loaded.failure(), retryAfter, firstFailure);
-    }
+  /** Ready on the loaded books; firstTry: the start-up load, not a retry after a failure. */
+  private Behavior<Ledger.Command> ready(Loaded loaded, boolean firstTry) {
     recovered = true;
-    if (!firstFailure) {
+    if (!firstTry) {
       context.getLog().info("pool {}: books loaded again; serving", pool.name());
     }
     return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes());
   }
 
-  /** firstFailure: logged with its stack trace; each failed retry after it is one WARN line. */
+  /**
+   * Failed, trying to load the books again after retryAfter. firstFailure: logged with its stack
+   * trace; each failed retry after it is one WARN line.
+   */
   private Behavior<Ledger.Command> failed(Throwable cause, Duration retryAfter, boolean firstFailure) {
     Throwable reason = cause;
     while ((reason instanceof java.util.concurrent.CompletionException || reason instanceof java.io.UncheckedIOException)
@@ -126,7 +130,8 @@ final class LedgerLifecycle {
           load();
           return Behaviors.same();
         })
-        .onMessage(Loaded.class, loaded -> loaded(loaded, next, false))
+        .onMessage(Loaded.class, loaded -> ready(loaded, false))
+        .onMessage(LoadFailed.class, failure -> failed(failure.failure(), next, false))
         // Completions, releases and deletions that end meanwhile: the next load reads them from disk.
         .onAnyMessage(other -> Behaviors.same())
         .build();
