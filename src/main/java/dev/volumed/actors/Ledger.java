@@ -271,13 +271,13 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     measuring = false;
     // Blocks came and went meanwhile: the next decision or stats reads the file system again.
     space.stale();
-    for (Volumes.Remeasured volume : volumes.remeasure(measured.asked(), measured.checks())) {
+    for (Volumes.Remeasured change : volumes.remeasure(measured.asked(), measured.checks())) {
       // Only its blocks change in the books: a damaged volume keeps counting its recorded size
       // (provisioned, and committed for fallocate/full) until it is restored or deleted.
-      books.remeasured(volume.before().allocatedBytes(), volume.now().allocatedBytes());
+      books.remeasured(change.before().allocatedBytes(), change.now().allocatedBytes());
       // A turn to damaged or back to ready is logged, not each refresh (get and list show the reason).
-      Volume now = volume.now();
-      if (now.state() == volume.before().state()) {
+      Volume now = change.now();
+      if (now.state() == change.before().state()) {
         continue;
       }
       if (now.damage().isPresent()) {
