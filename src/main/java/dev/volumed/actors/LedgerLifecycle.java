@@ -9,9 +9,10 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import dev.volumed.disk.PoolStore;
-import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Volume;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -26,6 +27,12 @@ final class LedgerLifecycle {
   private static final Duration FIRST_RETRY = Duration.ofMillis(200);
   private static final Duration LAST_RETRY = Duration.ofSeconds(10);
 
+  /** The books as {@link PoolStore#load} read them. */
+  private record Loaded(List<Volume> volumes) implements Ledger.Command {}
+
+  /** Why the books could not be loaded. */
+  private record LoadFailed(Throwable failure) implements Ledger.Command {}
+
   /** Time to load the books again. */
   private enum Retry implements Ledger.Command { INSTANCE }
 
@@ -37,6 +44,7 @@ final class LedgerLifecycle {
   private final Duration refreshInterval;
   private final Executor blocking;
   private final StashBuffer<Ledger.Command> stash;
+  private final Refusals refusals;
   /** Once start-up recovery has run, later loads only read: in-flight work's files are not leftovers. */
   private boolean recovered;
 
@@ -44,12 +52,13 @@ final class LedgerLifecycle {
       StashBuffer<Ledger.Command> stash, PoolSettings pool, PoolStore store, SpaceProbe probe,
       Duration refreshInterval) {
     this.context = context;
-    this.stash = stash;
     this.timers = timers;
+    this.stash = stash;
     this.pool = pool;
     this.store = store;
     this.probe = probe;
     this.refreshInterval = refreshInterval;
+    this.refusals = new Refusals(pool.name(), pool.path());
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
   }
 
@@ -67,12 +76,13 @@ final class LedgerLifecycle {
   private void load() {
     boolean recover = !recovered;
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> recover ? store.load() : store.reload(), blocking),
-        Ledger.Loaded::new);
+        (volumes, failure) -> failure != null ? new LoadFailed(failure) : new Loaded(volumes));
   }
 
   private Behavior<Ledger.Command> loading() {
     return Behaviors.receive(Ledger.Command.class)
-        .onMessage(Ledger.Loaded.class, loaded -> stash.unstashAll(loaded(loaded, FIRST_RETRY, true)))
+        .onMessage(Loaded.class, loaded -> stash.unstashAll(ready(loaded, true)))
+        .onMessage(LoadFailed.class, failure -> stash.unstashAll(failed(failure.failure(), FIRST_RETRY, true)))
         .onAnyMessage(message -> {
           stash.stash(message);
           return Behaviors.same();
@@ -80,27 +90,25 @@ final class LedgerLifecycle {
         .build();
   }
 
-  /** Ready on the loaded books, or failed (and trying again after retryAfter) when they could not be loaded. */
-  private Behavior<Ledger.Command> loaded(Ledger.Loaded loaded, Duration retryAfter, boolean firstFailure) {
-    if (loaded.failure() != null) {
-      return failed(loaded.failure(), retryAfter, firstFailure);
-    }
+  /** Ready on the loaded books; firstTry: the start-up load, not a retry after a failure. */
+  private Behavior<Ledger.Command> ready(Loaded loaded, boolean firstTry) {
     recovered = true;
-    if (!firstFailure) {
+    if (!firstTry) {
       context.getLog().info("pool {}: books loaded again; serving", pool.name());
     }
-    return Ledger.ready(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes());
+    return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes());
   }
 
-  /** firstFailure: logged with its stack trace; each failed retry after it is one WARN line. */
+  /**
+   * Failed, trying to load the books again after retryAfter. firstFailure: logged with its stack
+   * trace; each failed retry after it is one WARN line.
+   */
   private Behavior<Ledger.Command> failed(Throwable cause, Duration retryAfter, boolean firstFailure) {
     Throwable reason = cause;
     while ((reason instanceof java.util.concurrent.CompletionException || reason instanceof java.io.UncheckedIOException)
         && reason.getCause() != null) {
       reason = reason.getCause();
     }
-    String message = "pool " + pool.name() + " (" + pool.path() + ") cannot be used now: " + reason.getMessage()
-        + "; volumed loads its books again every few seconds, and serves it once that works";
     if (firstFailure) {
       context.getLog().error("pool {}: cannot use its books; answering IO_ERROR and loading them again {}",
           pool.name(), retryAfter.isZero() ? "now" : "in " + retryAfter.toMillis() + " ms", reason);
@@ -110,7 +118,7 @@ final class LedgerLifecycle {
     }
     timers.cancelAll();
     timers.startSingleTimer(Retry.INSTANCE, retryAfter);
-    Ledger.Refused refused = new Ledger.Refused(ErrorCode.IO_ERROR, message);
+    Ledger.Refused refused = refusals.unusable(reason);
     Duration doubled = retryAfter.isZero() ? FIRST_RETRY : retryAfter.multipliedBy(2);
     Duration next = doubled.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : doubled;
     Behavior<Ledger.Command> failed = Behaviors.receive(Ledger.Command.class)
@@ -122,7 +130,8 @@ final class LedgerLifecycle {
           load();
           return Behaviors.same();
         })
-        .onMessage(Ledger.Loaded.class, loaded -> loaded(loaded, next, false))
+        .onMessage(Loaded.class, loaded -> ready(loaded, false))
+        .onMessage(LoadFailed.class, failure -> failed(failure.failure(), next, false))
         // Completions, releases and deletions that end meanwhile: the next load reads them from disk.
         .onAnyMessage(other -> Behaviors.same())
         .build();
@@ -147,8 +156,7 @@ final class LedgerLifecycle {
         return target.apply(ctx, message);
       } catch (RuntimeException e) {
         if (message instanceof Ledger.Request request) {
-          request.replyTo().tell(new Ledger.Refused(ErrorCode.IO_ERROR, "pool " + pool.name() + " failed: " + e.getMessage()
-              + "; volumed loads its books again, retry in a moment"));
+          request.replyTo().tell(refusals.threw(e));
         }
         return failed(e, Duration.ZERO, true);
       }

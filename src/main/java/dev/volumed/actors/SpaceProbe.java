@@ -7,8 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads the size and free space of the file system that holds a pool: a statvfs, cheap enough for
- * the ledger, which reads its probe on its own turn only.
+ * Reads the size and free space of the file system that holds a pool: a statvfs, cheap enough to
+ * read at every fallocate decision. The ledger reads it on its own turn only, when {@link
+ * SpaceReadings} says; a test passes its own probe to {@link Ledger#create}.
  */
 public interface SpaceProbe {
 

@@ -1,0 +1,106 @@
+package dev.volumed.actors;
+
+import akka.actor.typed.ActorRef;
+import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeSpec;
+import java.util.List;
+
+/**
+ * The messages a {@link Ledger} takes and the replies it gives. {@link Ledger} implements this
+ * interface only to inherit these types, so senders write {@code Ledger.Reserve},
+ * {@code Ledger.Admitted} and so on, and the owner stays visible; nothing else implements it.
+ */
+public interface LedgerProtocol {
+
+  interface Command {}
+
+  /** A command that is answered; a ledger that cannot use its books answers it at once with {@link Refused}. */
+  interface Request extends Command {
+    ActorRef<? super Refused> replyTo();
+  }
+
+  /** Reserve space for one volume; the sender is watched and its reservations released if it stops. */
+  record Reserve(VolumeSpec spec, ActorRef<ReserveReply> replyTo) implements Request {}
+
+  /**
+   * Reserve a batch. Atomic: all of it or none of it (an identical volume that already exists
+   * counts as {@link Existed}); otherwise each volume on its own, in list order.
+   */
+  record ReserveBatch(List<VolumeSpec> specs, boolean atomic, ActorRef<BatchReply> replyTo) implements Request {
+    public ReserveBatch {
+      specs = List.copyOf(specs);
+    }
+  }
+
+  /** The reserved volume is published: it joins the books. */
+  record Complete(long reservationId, Volume volume) implements Command {}
+
+  /** The reserved volume failed: its reservation is given back. */
+  record Release(long reservationId) implements Command {}
+
+  /** Mark a volume as being deleted; answered with the volume or a refusal. The sender is watched. */
+  record BeginDelete(String name, ActorRef<DeleteReply> replyTo) implements Request {}
+
+  /** The deletion that {@link BeginDelete} approved has ended. */
+  record DeleteFinished(String name, boolean deleted) implements Command {}
+
+  /** One volume, published or in flight ("creating"). */
+  record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
+
+  /** Every volume of the pool, published and in flight, by name. */
+  record ListVolumes(ActorRef<ListReply> replyTo) implements Request {}
+
+  record GetStats(ActorRef<StatsReply> replyTo) implements Request {}
+
+  // replies
+
+  sealed interface ReserveReply {}
+
+  sealed interface DeleteReply {}
+
+  sealed interface GetReply {}
+
+  sealed interface BatchReply {}
+
+  sealed interface ListReply {}
+
+  sealed interface StatsReply {}
+
+  /** One outcome per spec of a {@link ReserveBatch}, in its order: Admitted, Existed or Refused. */
+  record BatchReserved(List<ReserveReply> outcomes) implements BatchReply {
+    public BatchReserved {
+      outcomes = List.copyOf(outcomes);
+    }
+  }
+
+  record Admitted(long reservationId) implements ReserveReply {}
+
+  record Existed(Volume volume) implements ReserveReply {}
+
+  record Found(Volume volume) implements GetReply, DeleteReply {}
+
+  record Refused(ErrorCode code, String message)
+      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply {}
+
+  record VolumeList(String pool, List<Volume> volumes) implements ListReply {
+    public VolumeList {
+      volumes = List.copyOf(volumes);
+    }
+  }
+
+  record PoolStats(
+      String name,
+      String path,
+      long capacityBytes,
+      double reservedPercent,
+      double maxOvercommitRatio,
+      long committedBytes,
+      long provisionedBytes,
+      long allocatedBytes,
+      long filesystemFreeBytes,
+      long availableForFallocateBytes,
+      long availableForSparseBytes,
+      int volumes,
+      int inFlight) implements StatsReply {}
+}
