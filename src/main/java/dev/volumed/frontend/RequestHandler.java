@@ -26,6 +26,9 @@ import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.Codec;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.protocol.Op;
+import dev.volumed.protocol.PoolDefaults;
+import dev.volumed.protocol.Request;
 import dev.volumed.protocol.Requests;
 import dev.volumed.model.VolumeException;
 import dev.volumed.settings.Settings;
@@ -43,7 +46,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 
 /** Turns one request line into its reply (and, for some ops, events before it). */
-final class RequestHandler {
+final class RequestHandler implements Connection.Handler {
   private final ActorSystem<?> system;
   private final ActorRef<Supervisor.Command> supervisor;
   private final Map<String, Supervisor.Pool> pools;
@@ -74,15 +77,13 @@ final class RequestHandler {
   record Out(ByteString bytes, boolean last) {}
 
   /** The lines answering one request; a long reply is built when the connection's budget has room. */
-  Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
+  @Override
+  public Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
     try {
-      request = Codec.parse(line.toArray());
-      if (!request.isObject()) {
-        throw new VolumeException(ErrorCode.BAD_REQUEST, "a request is one JSON object per line, e.g. {\"op\":\"ping\"}");
-      }
+      request = Requests.object(Codec.parse(line.toArray()));
       id = Requests.id(request);
     } catch (VolumeException e) {
       RequestLog.refused(null, null, e);
@@ -100,7 +101,7 @@ final class RequestHandler {
       return reply(Codec.error(id, ErrorCode.SHUTTING_DOWN,
           "volumed is shutting down and takes no new requests; retry when it is back", Map.of()));
     }
-    if (op.equals("batch")) {
+    if (Op.fromWire(op).equals(Optional.of(Op.BATCH))) {
       try {
         return batch(id, request, started);
       } catch (VolumeException e) {
@@ -157,7 +158,8 @@ final class RequestHandler {
   }
 
   /** The answer to a request over the connection's in-flight bound; echoes its id where it has one. */
-  ByteString overloaded(ByteString line, int maxInFlight) {
+  @Override
+  public ByteString overloaded(ByteString line, int maxInFlight) {
     JsonNode id = null;
     try {
       JsonNode request = Codec.parse(line.toArray());
@@ -170,22 +172,24 @@ final class RequestHandler {
         + " another connection", Map.of()));
   }
 
-  ByteString frameTooLarge(int maxLineBytes) {
+  @Override
+  public ByteString frameTooLarge(int maxLineBytes) {
     return bytes(Codec.error(null, ErrorCode.FRAME_TOO_LARGE,
         "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));
   }
 
   private CompletionStage<JsonNode> dispatch(String op, JsonNode request, ReplyBudget budget)
       throws VolumeException {
-    return switch (op) {
-      case "ping" -> ping();
-      case "pools" -> pools();
-      case "create" -> create(request);
-      case "get" -> get(request);
-      case "list" -> list(request, budget);
-      case "delete" -> delete(request);
-      default -> throw new VolumeException(ErrorCode.UNKNOWN_OP,
-          "unknown op \"" + RequestLog.clip(op) + "\"; volumed knows ping, pools, create, batch, get, list and delete");
+    Op known = Op.fromWire(op).orElseThrow(() -> Op.unknown(RequestLog.clip(op)));
+    Request decoded = Requests.decode(known, request, this::pool);
+    return switch (known) {
+      case PING -> ping();
+      case POOLS -> pools();
+      case CREATE -> create((Request.Create) decoded);
+      case GET -> get((Request.Get) decoded);
+      case LIST -> list((Request.ListVolumes) decoded, budget);
+      case DELETE -> delete((Request.Delete) decoded);
+      case BATCH -> throw new IllegalStateException("a batch is answered as a stream, by batch()");
     };
   }
 
@@ -242,9 +246,9 @@ final class RequestHandler {
     });
   }
 
-  private CompletionStage<JsonNode> create(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
-    VolumeSpec spec = Requests.volumeSpec(request, pool.settings(), mkfsArgs);
+  private CompletionStage<JsonNode> create(Request.Create request) throws VolumeException {
+    Supervisor.Pool pool = pool(request.pool());
+    VolumeSpec spec = request.volume().spec(defaults(pool), mkfsArgs);
     return this.<CreateWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.CreateVolume(pool.settings().name(), spec, replyTo))
         .thenApply(result -> {
           if (result instanceof CreateWorker.Created created) {
@@ -263,10 +267,11 @@ final class RequestHandler {
    * an ActorSource, which becomes this request's lines on the connection.
    */
   private Source<Out, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
-    boolean atomic = Requests.flag(request, "atomic", true);
-    boolean progress = Requests.flag(request, "progress", false);
-    List<VolumeSpec> specs = Requests.batchSpecs(request, pool.settings(), mkfsArgs, maxBatchVolumes);
+    Request.Batch batch = (Request.Batch) Requests.decode(Op.BATCH, request, this::pool);
+    Supervisor.Pool pool = pool(batch.pool());
+    boolean atomic = batch.atomic();
+    boolean progress = batch.progress();
+    List<VolumeSpec> specs = Requests.specs(batch, defaults(pool), mkfsArgs, maxBatchVolumes);
     Pair<ActorRef<BatchWorker.Output>, Source<BatchWorker.Output, NotUsed>> channel =
         ActorSource.<BatchWorker.Output>actorRef(
                 output -> false, output -> Optional.empty(), specs.size() + 2, OverflowStrategy.dropHead())
@@ -337,9 +342,9 @@ final class RequestHandler {
     return (ObjectNode) Codec.error(null, error).get("error");
   }
 
-  private CompletionStage<JsonNode> get(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
-    String name = Requests.name(request);
+  private CompletionStage<JsonNode> get(Request.Get request) throws VolumeException {
+    Supervisor.Pool pool = pool(request.pool());
+    String name = request.name();
     return this.<Ledger.GetReply, Ledger.Command>ask(pool.ledger(), replyTo -> new Ledger.Get(name, replyTo))
         .thenApplyAsync(reply -> {
           if (reply instanceof Ledger.Found found) {
@@ -351,9 +356,9 @@ final class RequestHandler {
   }
 
   /** One pool's list fails when that pool cannot answer; a list of all pools names such pools under "unavailable". */
-  private CompletionStage<JsonNode> list(JsonNode request, ReplyBudget budget) throws VolumeException {
-    boolean one = request.hasNonNull("pool");
-    List<Supervisor.Pool> selected = one ? List.of(pool(Requests.pool(request))) : List.copyOf(pools.values());
+  private CompletionStage<JsonNode> list(Request.ListVolumes request, ReplyBudget budget) throws VolumeException {
+    boolean one = request.pool().isPresent();
+    List<Supervisor.Pool> selected = one ? List.of(pool(request.pool().get())) : List.copyOf(pools.values());
     // A list can be long: it is asked for and built when the connection has room, one at a time.
     return budget.whenRoom(() -> {
       Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
@@ -383,9 +388,9 @@ final class RequestHandler {
     return result;
   }
 
-  private CompletionStage<JsonNode> delete(JsonNode request) throws VolumeException {
-    Supervisor.Pool pool = pool(Requests.pool(request));
-    String name = Requests.name(request);
+  private CompletionStage<JsonNode> delete(Request.Delete request) throws VolumeException {
+    Supervisor.Pool pool = pool(request.pool());
+    String name = request.name();
     return this.<DeleteWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.DeleteVolume(pool.settings().name(), name, replyTo))
         .thenApply(result -> {
           if (result instanceof DeleteWorker.Deleted deleted) {
@@ -404,6 +409,10 @@ final class RequestHandler {
           "no pool \"" + name + "\"; this volumed has " + String.join(", ", pools.keySet().stream().sorted().toList()));
     }
     return pool;
+  }
+
+  private static PoolDefaults defaults(Supervisor.Pool pool) {
+    return new PoolDefaults(pool.settings().defaultFs(), pool.settings().defaultAllocation());
   }
 
   /** A ready volume's blocks as they are now; runs on the blocking dispatcher. */

@@ -1,4 +1,4 @@
-package dev.volumed.cli;
+package dev.volumed.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
