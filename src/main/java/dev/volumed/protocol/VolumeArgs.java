@@ -12,8 +12,11 @@ import dev.volumed.model.Sizes;
 import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,8 +31,30 @@ public record VolumeArgs(JsonNode fields) {
   /** A size of digits only is sent as the protocol's integer of bytes; anything else as text. */
   private static final Pattern PLAIN_BYTES = Pattern.compile("[0-9]{1,18}");
 
+  /** Numbers by value, everything else as Jackson compares it. */
+  private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> {
+    if (a.isNumber() && b.isNumber()) {
+      return a.decimalValue().compareTo(b.decimalValue());
+    }
+    return a.equals(b) ? 0 : 1;
+  };
+
   public VolumeArgs {
     fields = fields.deepCopy();
+  }
+
+  /** The same arguments: numbers are equal by value (4096 read as an int equals 4096 put as a long). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof VolumeArgs args && fields.equals(SAME_VALUE, args.fields);
+  }
+
+  /** Equal arguments name the same fields (and non-objects are of the same kind). */
+  @Override
+  public int hashCode() {
+    Set<String> names = new HashSet<>();
+    fields.fieldNames().forEachRemaining(names::add);
+    return 31 * fields.getNodeType().hashCode() + names.hashCode();
   }
 
   /**
