@@ -118,6 +118,18 @@ public final class PoolStore {
   }
 
   /**
+   * A ready volume with the blocks its image uses now, reached from the pool's root without
+   * following a symlink; as it was when the image does not match its metadata (the refresh marks it).
+   */
+  public Volume measured(Volume volume) {
+    if (volume.state() != Volume.State.READY) {
+      return volume;
+    }
+    ImageCheck.Result now = ImageCheck.check(root, volume.spec());
+    return now.damage().isPresent() ? volume : volume.withAllocatedBytes(now.allocatedBytes());
+  }
+
+  /**
    * Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder, all reached
    * from the pool's root without following any symlink.
    */

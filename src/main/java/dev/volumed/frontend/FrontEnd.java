@@ -8,7 +8,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.Behaviors;
-import dev.volumed.Supervisor;
+import dev.volumed.actors.PoolManager;
 import dev.volumed.protocol.Codec;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
@@ -38,11 +38,11 @@ public final class FrontEnd {
   private FrontEnd() {}
 
   public static Behavior<Command> create(
-      Settings settings, ActorRef<Supervisor.Command> supervisor, Map<String, Supervisor.Pool> pools) {
+      Settings settings, Map<String, ActorRef<PoolManager.Command>> pools) {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
       SocketServer server = SocketServer.bind(socket);
-      RequestHandler handler = new RequestHandler(context.getSystem(), supervisor, pools, settings);
+      RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       ConnectionSlots slots = new ConnectionSlots(socket.maxConnections(), socket.maxConnectionsPerUid());
       drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, slots, io);

@@ -19,8 +19,8 @@ import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
-import dev.volumed.Supervisor;
-import dev.volumed.disk.ImageFiles;
+import dev.volumed.actors.PoolManager;
+import dev.volumed.settings.PoolSettings;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -48,8 +48,7 @@ import java.util.concurrent.TimeoutException;
 /** Turns one request line into its reply (and, for some ops, events before it). */
 final class RequestHandler implements Connection.Handler {
   private final ActorSystem<?> system;
-  private final ActorRef<Supervisor.Command> supervisor;
-  private final Map<String, Supervisor.Pool> pools;
+  private final Map<String, Pool> pools;
   private final Duration timeout;
   private final Executor blocking;
   private final int maxBatchVolumes;
@@ -62,11 +61,16 @@ final class RequestHandler implements Connection.Handler {
     void abort(VolumeException reason);
   }
 
-  RequestHandler(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor,
-      Map<String, Supervisor.Pool> pools, Settings settings) {
+  /** A pool as the front end knows it: its settings (defaults, name, path) and its manager. */
+  private record Pool(PoolSettings settings, ActorRef<PoolManager.Command> manager) {}
+
+  RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.system = system;
-    this.supervisor = supervisor;
-    this.pools = Map.copyOf(pools);
+    Map<String, Pool> known = new java.util.LinkedHashMap<>();
+    for (PoolSettings pool : settings.pools()) {
+      known.put(pool.name(), new Pool(pool, managers.get(pool.name())));
+    }
+    this.pools = Map.copyOf(known);
     this.timeout = settings.socket().requestTimeout();
     this.maxBatchVolumes = settings.batch().maxVolumes();
     this.mkfsArgs = settings.format().mkfsArgs();
@@ -221,20 +225,20 @@ final class RequestHandler implements Connection.Handler {
   }
 
   /** Each pool's answer to GetStats, by pool. */
-  private CompletionStage<Map<Supervisor.Pool, Ledger.StatsReply>> allStats() {
-    Map<Supervisor.Pool, CompletableFuture<Ledger.StatsReply>> asked = new java.util.LinkedHashMap<>();
-    for (Supervisor.Pool pool : pools.values()) {
-      asked.put(pool, ask(pool.ledger(), Ledger.GetStats::new).toCompletableFuture());
+  private CompletionStage<Map<Pool, Ledger.StatsReply>> allStats() {
+    Map<Pool, CompletableFuture<Ledger.StatsReply>> asked = new java.util.LinkedHashMap<>();
+    for (Pool pool : pools.values()) {
+      asked.put(pool, ask(pool.manager(), PoolManager.GetStats::new).toCompletableFuture());
     }
     return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
-      Map<Supervisor.Pool, Ledger.StatsReply> replies = new java.util.LinkedHashMap<>();
+      Map<Pool, Ledger.StatsReply> replies = new java.util.LinkedHashMap<>();
       asked.forEach((pool, reply) -> replies.put(pool, reply.join()));
       return replies;
     });
   }
 
   /** {"unavailable": [{"name", "path", "error"}]} for the pools whose ledger refused: they cannot use their books now. */
-  private static void unavailable(ObjectNode result, Map<Supervisor.Pool, ?> replies) {
+  private static void unavailable(ObjectNode result, Map<Pool, ?> replies) {
     replies.forEach((pool, reply) -> {
       if (reply instanceof Ledger.Refused refused) {
         ArrayNode array = result.has("unavailable") ? (ArrayNode) result.get("unavailable") : result.putArray("unavailable");
@@ -247,9 +251,9 @@ final class RequestHandler implements Connection.Handler {
   }
 
   private CompletionStage<JsonNode> create(Request.Create request) throws VolumeException {
-    Supervisor.Pool pool = pool(request.pool());
+    Pool pool = pool(request.pool());
     VolumeSpec spec = request.volume().spec(defaults(pool), mkfsArgs);
-    return this.<CreateWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.CreateVolume(pool.settings().name(), spec, replyTo))
+    return this.<CreateWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Create(spec, replyTo))
         .thenApply(result -> {
           if (result instanceof CreateWorker.Created created) {
             ObjectNode volume = volumeJson(pool, created.volume());
@@ -268,7 +272,7 @@ final class RequestHandler implements Connection.Handler {
    */
   private Source<Out, NotUsed> batch(JsonNode id, JsonNode request, long started) throws VolumeException {
     Request.Batch batch = (Request.Batch) Requests.decode(Op.BATCH, request, this::pool);
-    Supervisor.Pool pool = pool(batch.pool());
+    Pool pool = pool(batch.pool());
     boolean atomic = batch.atomic();
     boolean progress = batch.progress();
     List<VolumeSpec> specs = Requests.specs(batch, defaults(pool), mkfsArgs, maxBatchVolumes);
@@ -280,7 +284,7 @@ final class RequestHandler implements Connection.Handler {
     Pending abort = reason -> channel.first().tell(new BatchWorker.Finished(List.of(), List.of(), reason,
         new BatchWorker.Stats(specs.size(), 0, 0, 0)));
     pending.add(abort);
-    supervisor.tell(new Supervisor.RunBatch(pool.settings().name(), specs, atomic, progress, channel.first()));
+    pool.manager().tell(new PoolManager.RunBatch(specs, atomic, progress, channel.first()));
     return channel.second()
         .takeWhile(output -> !(output instanceof BatchWorker.Finished), true)
         .watchTermination((notUsed, done) -> {
@@ -318,7 +322,7 @@ final class RequestHandler implements Connection.Handler {
     return event;
   }
 
-  private static ObjectNode batchResult(Supervisor.Pool pool, BatchWorker.Finished finished) {
+  private static ObjectNode batchResult(Pool pool, BatchWorker.Finished finished) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode created = result.putArray("created");
     for (CreateWorker.Created one : finished.created()) {
@@ -343,42 +347,42 @@ final class RequestHandler implements Connection.Handler {
   }
 
   private CompletionStage<JsonNode> get(Request.Get request) throws VolumeException {
-    Supervisor.Pool pool = pool(request.pool());
+    Pool pool = pool(request.pool());
     String name = request.name();
-    return this.<Ledger.GetReply, Ledger.Command>ask(pool.ledger(), replyTo -> new Ledger.Get(name, replyTo))
-        .thenApplyAsync(reply -> {
+    return this.<Ledger.GetReply, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Get(name, replyTo))
+        .thenApply(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return volumeJson(pool, measured(pool, found.volume()));
+            return volumeJson(pool, found.volume());
           }
           Ledger.Refused refused = (Ledger.Refused) reply;
           throw new CompletionException(new VolumeException(refused.code(), refused.message()));
-        }, blocking);
+        });
   }
 
   /** One pool's list fails when that pool cannot answer; a list of all pools names such pools under "unavailable". */
   private CompletionStage<JsonNode> list(Request.ListVolumes request, ReplyBudget budget) throws VolumeException {
     boolean one = request.pool().isPresent();
-    List<Supervisor.Pool> selected = one ? List.of(pool(request.pool().get())) : List.copyOf(pools.values());
+    List<Pool> selected = one ? List.of(pool(request.pool().get())) : List.copyOf(pools.values());
     // A list can be long: it is asked for and built when the connection has room, one at a time.
     return budget.whenRoom(() -> {
-      Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
-      for (Supervisor.Pool pool : selected) {
-        lists.put(pool, ask(pool.ledger(), Ledger.ListVolumes::new).toCompletableFuture());
+      Map<Pool, CompletableFuture<Ledger.ListReply>> lists = new java.util.LinkedHashMap<>();
+      for (Pool pool : selected) {
+        lists.put(pool, ask(pool.manager(), PoolManager.ListVolumes::new).toCompletableFuture());
       }
       return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new))
           .thenApplyAsync(done -> listJson(one, lists), blocking);
     });
   }
 
-  /** The volumes of the pools as they are now; runs on the blocking dispatcher. */
-  private static JsonNode listJson(boolean one, Map<Supervisor.Pool, CompletableFuture<Ledger.ListReply>> lists) {
+  /** The volumes of the pools (measured by each pool); encoded on the blocking dispatcher. */
+  private static JsonNode listJson(boolean one, Map<Pool, CompletableFuture<Ledger.ListReply>> lists) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode array = result.putArray("volumes");
-    Map<Supervisor.Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
+    Map<Pool, Ledger.ListReply> replies = new java.util.LinkedHashMap<>();
     lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
     replies.forEach((pool, reply) -> {
       if (reply instanceof Ledger.VolumeList list) {
-        list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
+        list.volumes().forEach(volume -> array.add(volumeJson(pool, volume)));
       } else if (one) {
         Ledger.Refused refused = (Ledger.Refused) reply;
         throw new CompletionException(new VolumeException(refused.code(), refused.message()));
@@ -389,9 +393,9 @@ final class RequestHandler implements Connection.Handler {
   }
 
   private CompletionStage<JsonNode> delete(Request.Delete request) throws VolumeException {
-    Supervisor.Pool pool = pool(request.pool());
+    Pool pool = pool(request.pool());
     String name = request.name();
-    return this.<DeleteWorker.Result, Supervisor.Command>ask(supervisor, replyTo -> new Supervisor.DeleteVolume(pool.settings().name(), name, replyTo))
+    return this.<DeleteWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Delete(name, replyTo))
         .thenApply(result -> {
           if (result instanceof DeleteWorker.Deleted deleted) {
             ObjectNode node = Codec.JSON.createObjectNode();
@@ -402,8 +406,8 @@ final class RequestHandler implements Connection.Handler {
         });
   }
 
-  private Supervisor.Pool pool(String name) throws VolumeException {
-    Supervisor.Pool pool = pools.get(name);
+  private Pool pool(String name) throws VolumeException {
+    Pool pool = pools.get(name);
     if (pool == null) {
       throw new VolumeException(ErrorCode.UNKNOWN_POOL,
           "no pool \"" + name + "\"; this volumed has " + String.join(", ", pools.keySet().stream().sorted().toList()));
@@ -411,23 +415,11 @@ final class RequestHandler implements Connection.Handler {
     return pool;
   }
 
-  private static PoolDefaults defaults(Supervisor.Pool pool) {
+  private static PoolDefaults defaults(Pool pool) {
     return new PoolDefaults(pool.settings().defaultFs(), pool.settings().defaultAllocation());
   }
 
-  /** A ready volume's blocks as they are now; runs on the blocking dispatcher. */
-  private static Volume measured(Supervisor.Pool pool, Volume volume) {
-    if (volume.state() != Volume.State.READY) {
-      return volume;
-    }
-    try {
-      return volume.withAllocatedBytes(ImageFiles.allocatedBytes(pool.settings().path().resolve(volume.name())));
-    } catch (IOException e) {
-      return volume;
-    }
-  }
-
-  private static ObjectNode volumeJson(Supervisor.Pool pool, Volume volume) {
+  private static ObjectNode volumeJson(Pool pool, Volume volume) {
     return Codec.volume(pool.settings().name(), pool.settings().path(), volume);
   }
 

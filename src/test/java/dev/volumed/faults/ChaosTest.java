@@ -24,7 +24,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,20 +184,7 @@ class ChaosTest {
    * images, books = sums over the listed volumes. Returns the listed volumes by name.
    */
   private Map<String, JsonNode> verify(VolumedProcess daemon, String when) throws Exception {
-    // list waits for the pool to be loaded (ping does not): leftovers are removed by then.
-    Map<String, JsonNode> listed = new TreeMap<>();
-    for (JsonNode v : daemon.result("{\"op\":\"list\",\"pool\":\"default\"}").path("volumes")) {
-      listed.put(v.path("name").asText(), v);
-    }
-    assertEquals(List.of(), Host.tempFiles(pool), "temporary files " + when + "; " + daemon.describeLog());
-    assertEquals(Host.imagesOnDisk(pool), List.copyOf(listed.keySet()), "list vs images on disk " + when);
-    List<String> metadata;
-    Path meta = pool.resolve(".volumed/meta");
-    try (Stream<Path> walk = Files.walk(meta)) {
-      metadata = walk.filter(Files::isRegularFile).map(p -> meta.relativize(p).toString()).sorted().toList();
-    }
-    assertEquals(listed.keySet().stream().map(n -> n + ".json").sorted().toList(), metadata,
-        "metadata files vs listed volumes " + when);
+    Map<String, JsonNode> listed = Host.listAgreesWithDisk(daemon, pool, when);
 
     long provisioned = 0;
     long committed = 0;

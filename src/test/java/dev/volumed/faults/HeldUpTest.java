@@ -19,11 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -270,19 +268,7 @@ class HeldUpTest {
 
   /** No temporary file, list = images on disk = metadata files, books = sums; the listed volumes. */
   private Map<String, JsonNode> verify(VolumedProcess daemon, String when) throws Exception {
-    Map<String, JsonNode> listed = new TreeMap<>();
-    for (JsonNode v : daemon.result("{\"op\":\"list\",\"pool\":\"default\"}").path("volumes")) {
-      listed.put(v.path("name").asText(), v);
-    }
-    assertEquals(List.of(), Host.tempFiles(pool), "temporary files " + when + "; " + daemon.describeLog());
-    assertEquals(Host.imagesOnDisk(pool), List.copyOf(listed.keySet()), "list vs images on disk " + when);
-    Path meta = pool.resolve(".volumed/meta");
-    List<String> metadata;
-    try (Stream<Path> walk = Files.walk(meta)) {
-      metadata = walk.filter(Files::isRegularFile).map(p -> meta.relativize(p).toString()).sorted().toList();
-    }
-    assertEquals(listed.keySet().stream().map(n -> n + ".json").sorted().toList(), metadata,
-        "metadata files vs listed volumes " + when);
+    Map<String, JsonNode> listed = Host.listAgreesWithDisk(daemon, pool, when);
     long provisioned = 0;
     for (JsonNode v : listed.values()) {
       assertEquals("ready", v.path("state").asText(), v.toString());

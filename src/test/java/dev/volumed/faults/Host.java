@@ -1,11 +1,17 @@
 package dev.volumed.faults;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.testing.VolumedProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -33,11 +39,39 @@ final class Host {
     return new Run(p.exitValue(), out);
   }
 
-  /** Every path under dir whose file name contains ".volumed-tmp-". */
+  /**
+   * Every path under dir named as volumed names its temporary files: hidden, with ".volumed-tmp-".
+   * (A volume may itself be called "a.img.volumed-tmp-0": a valid name, not a leftover.)
+   */
   static List<Path> tempFiles(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(p -> p.getFileName().toString().contains(".volumed-tmp-")).toList();
+      return walk.filter(p -> {
+        String name = p.getFileName().toString();
+        return name.startsWith(".") && name.contains(".volumed-tmp-");
+      }).toList();
     }
+  }
+
+  /**
+   * What a restart or a storm must leave: no temporary file, and {@code list} of the pool exactly
+   * the images on disk and exactly the metadata files. Returns the listed volumes by name.
+   */
+  static Map<String, JsonNode> listAgreesWithDisk(VolumedProcess daemon, Path pool, String when) throws Exception {
+    // list waits for the pool to be loaded (ping does not): leftovers are removed by then.
+    Map<String, JsonNode> listed = new TreeMap<>();
+    for (JsonNode v : daemon.result("{\"op\":\"list\",\"pool\":\"default\"}").path("volumes")) {
+      listed.put(v.path("name").asText(), v);
+    }
+    assertEquals(List.of(), tempFiles(pool), "temporary files " + when + "; " + daemon.describeLog());
+    assertEquals(imagesOnDisk(pool), List.copyOf(listed.keySet()), "list vs images on disk " + when);
+    Path meta = pool.resolve(".volumed/meta");
+    List<String> metadata;
+    try (Stream<Path> walk = Files.walk(meta)) {
+      metadata = walk.filter(Files::isRegularFile).map(p -> meta.relativize(p).toString()).sorted().toList();
+    }
+    assertEquals(listed.keySet().stream().map(n -> n + ".json").sorted().toList(), metadata,
+        "metadata files vs listed volumes " + when);
+    return listed;
   }
 
   /** Regular files under pool (outside its hidden .volumed folder), as names relative to pool. */

@@ -1,0 +1,80 @@
+package dev.volumed;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Packages point one way: model at the bottom; settings, protocol and accounting on it; disk on
+ * those; the actors above; the front end and the CLI on top; Main and the guardian (this package)
+ * wire everything. A package cycle, or an arrow the wrong way, fails here.
+ */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importMainClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.volumed");
+  }
+
+  @Test
+  void noPackageCycles() {
+    slices().matching("dev.volumed.(*)..").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void modelDependsOnNothingElseOfVolumed() {
+    noClasses().that().resideInAPackage("dev.volumed.model..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
+            "dev.volumed.protocol..", "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..",
+            "dev.volumed.frontend..", "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void settingsAndAccountingStandOnTheModelOnly() {
+    noClasses().that().resideInAnyPackage("dev.volumed.settings..", "dev.volumed.accounting..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
+            "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void diskKnowsNoProtocolActorsFrontEndOrCli() {
+    noClasses().that().resideInAPackage("dev.volumed.disk..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
+            "dev.volumed.accounting..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void actorsKnowNoWireFrontEndOrCli() {
+    noClasses().that().resideInAPackage("dev.volumed.actors..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
+            "dev.volumed.frontend..", "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void frontEndReachesPoolsOnlyThroughTheirActors() {
+    noClasses().that().resideInAPackage("dev.volumed.frontend..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.disk..",
+            "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void cliUsesOnlyTheWireVocabularyAndTheModel() {
+    noClasses().that().resideInAPackage("dev.volumed.cli..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
+            "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..")
+        .check(classes);
+  }
+}
