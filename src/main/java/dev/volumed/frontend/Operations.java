@@ -5,7 +5,6 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.japi.function.Function;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
@@ -13,6 +12,7 @@ import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.MkfsArgsPolicy;
+import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.protocol.PoolDefaults;
@@ -30,8 +30,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * What each request does: it asks the pool managers and answers with the result as JSON (see
- * {@link Replies}). A refusal is a {@link VolumeException}, thrown or as the stage's failure.
+ * What each request does: it asks the pool managers and completes with a typed {@link Result},
+ * which {@link Replies} puts as JSON. A refusal is a {@link VolumeException}, as the stage's failure.
  */
 final class Operations {
   private final ActorSystem<?> system;
@@ -46,6 +46,24 @@ final class Operations {
     PoolDefaults defaults() {
       return new PoolDefaults(settings.defaultFs(), settings.defaultAllocation());
     }
+  }
+
+  /** What an op answers, before it is encoded. */
+  sealed interface Result {
+    /** ping: each pool's stats or refusal (volumed is ready once all have answered). */
+    record Ready(Map<Pool, Ledger.StatsReply> stats) implements Result {}
+
+    /** pools: each pool's stats or refusal. */
+    record PoolStats(Map<Pool, Ledger.StatsReply> stats) implements Result {}
+
+    record Made(Pool pool, CreateWorker.Created created) implements Result {}
+
+    record Got(Pool pool, Volume volume) implements Result {}
+
+    /** list: each pool's volumes, or its refusal when the list is of every pool. */
+    record Listed(Map<Pool, Ledger.ListReply> lists) implements Result {}
+
+    record Deleted(String name) implements Result {}
   }
 
   Operations(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
@@ -66,22 +84,31 @@ final class Operations {
     return timeout;
   }
 
+  /** The dispatcher for blocking work, where a long reply is encoded. */
+  Executor blocking() {
+    return blocking;
+  }
+
   /** The result of every request but a batch (which answers with a stream, see {@link BatchStream}). */
-  CompletionStage<JsonNode> run(Request request, ReplyBudget budget) throws VolumeException {
-    if (request instanceof Request.Ping) {
-      return ping();
-    } else if (request instanceof Request.Pools) {
-      return allStats().thenApply(Replies::pools);
-    } else if (request instanceof Request.Create create) {
-      return create(create);
-    } else if (request instanceof Request.Get get) {
-      return get(get);
-    } else if (request instanceof Request.ListVolumes list) {
-      return list(list, budget);
-    } else if (request instanceof Request.Delete delete) {
-      return delete(delete);
+  CompletionStage<Result> run(Request request) {
+    try {
+      if (request instanceof Request.Ping) {
+        return ping();
+      } else if (request instanceof Request.Pools) {
+        return allStats().thenApply(Result.PoolStats::new);
+      } else if (request instanceof Request.Create create) {
+        return create(create);
+      } else if (request instanceof Request.Get get) {
+        return get(get);
+      } else if (request instanceof Request.ListVolumes list) {
+        return list(list);
+      } else if (request instanceof Request.Delete delete) {
+        return delete(delete);
+      }
+      throw new IllegalArgumentException(request.op().wireName() + " is not answered by Operations.run");
+    } catch (VolumeException refused) {
+      return CompletableFuture.failedFuture(refused);
     }
-    throw new IllegalArgumentException(request.op().wireName() + " is not answered by Operations.run");
   }
 
   /**
@@ -89,8 +116,8 @@ final class Operations {
    * ping that answers means volumed is ready: start-up recovery is done. A pool that failed answers
    * at once; it is named under "unavailable" and does not hold the answer up.
    */
-  private CompletionStage<JsonNode> ping() {
-    return allStats().thenApply(Replies::ready);
+  private CompletionStage<Result> ping() {
+    return allStats().thenApply(Result.Ready::new);
   }
 
   /** Each pool's answer to GetStats, by pool. */
@@ -106,13 +133,13 @@ final class Operations {
     });
   }
 
-  private CompletionStage<JsonNode> create(Request.Create request) throws VolumeException {
+  private CompletionStage<Result> create(Request.Create request) throws VolumeException {
     Pool pool = pool(request.pool());
     VolumeSpec spec = request.volume().spec(pool.defaults(), mkfsArgs);
     return this.<CreateWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Create(spec, replyTo))
         .thenApply(result -> {
           if (result instanceof CreateWorker.Created created) {
-            return Replies.created(pool, created);
+            return new Result.Made(pool, created);
           }
           throw new CompletionException(((CreateWorker.Failed) result).error());
         });
@@ -128,45 +155,41 @@ final class Operations {
     pool.manager().tell(new PoolManager.RunBatch(specs, batch.atomic(), batch.progress(), output));
   }
 
-  private CompletionStage<JsonNode> get(Request.Get request) throws VolumeException {
+  private CompletionStage<Result> get(Request.Get request) throws VolumeException {
     Pool pool = pool(request.pool());
     return this.<Ledger.GetReply, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Get(request.name(), replyTo))
         .thenApply(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return Replies.volume(pool, found.volume());
+            return new Result.Got(pool, found.volume());
           }
           throw new CompletionException(Replies.refusal((Ledger.Refused) reply));
         });
   }
 
-  private CompletionStage<JsonNode> list(Request.ListVolumes request, ReplyBudget budget) throws VolumeException {
+  /** One pool's list fails when that pool cannot answer; a list of all pools holds such pools' refusals. */
+  private CompletionStage<Result> list(Request.ListVolumes request) throws VolumeException {
     boolean one = request.pool().isPresent();
     List<Pool> selected = one ? List.of(pool(request.pool().get())) : List.copyOf(pools.values());
-    // A list can be long: it is asked for and built when the connection has room, one at a time,
-    // and encoded on the blocking dispatcher rather than on the stream's.
-    return budget.whenRoom(() -> {
-      Map<Pool, CompletableFuture<Ledger.ListReply>> lists = new LinkedHashMap<>();
-      for (Pool pool : selected) {
-        lists.put(pool, ask(pool.manager(), PoolManager.ListVolumes::new).toCompletableFuture());
+    Map<Pool, CompletableFuture<Ledger.ListReply>> asked = new LinkedHashMap<>();
+    for (Pool pool : selected) {
+      asked.put(pool, ask(pool.manager(), PoolManager.ListVolumes::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Map<Pool, Ledger.ListReply> lists = new LinkedHashMap<>();
+      asked.forEach((pool, reply) -> lists.put(pool, reply.join()));
+      if (one && lists.values().iterator().next() instanceof Ledger.Refused refused) {
+        throw new CompletionException(Replies.refusal(refused));
       }
-      return CompletableFuture.allOf(lists.values().toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-        Map<Pool, Ledger.ListReply> replies = new LinkedHashMap<>();
-        lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
-        try {
-          return Replies.volumes(one, replies);
-        } catch (VolumeException e) {
-          throw new CompletionException(e);
-        }
-      }, blocking);
+      return new Result.Listed(lists);
     });
   }
 
-  private CompletionStage<JsonNode> delete(Request.Delete request) throws VolumeException {
+  private CompletionStage<Result> delete(Request.Delete request) throws VolumeException {
     Pool pool = pool(request.pool());
     return this.<DeleteWorker.Result, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Delete(request.name(), replyTo))
         .thenApply(result -> {
           if (result instanceof DeleteWorker.Deleted deleted) {
-            return Replies.deleted(deleted.name());
+            return new Result.Deleted(deleted.name());
           }
           throw new CompletionException(((DeleteWorker.Failed) result).error());
         });

@@ -16,8 +16,24 @@ import java.util.Map;
 final class Replies {
   private Replies() {}
 
+  /** The {@code "result"} of a reply. */
+  static JsonNode result(Operations.Result result) {
+    if (result instanceof Operations.Result.Ready ready) {
+      return ready(ready.stats());
+    } else if (result instanceof Operations.Result.PoolStats stats) {
+      return pools(stats.stats());
+    } else if (result instanceof Operations.Result.Made made) {
+      return created(made.pool(), made.created());
+    } else if (result instanceof Operations.Result.Got got) {
+      return volume(got.pool(), got.volume());
+    } else if (result instanceof Operations.Result.Listed listed) {
+      return volumes(listed.lists());
+    }
+    return deleted(((Operations.Result.Deleted) result).name());
+  }
+
   /** {@code {"version", "protocol", "unavailable"?}}: the answer to ping. */
-  static JsonNode ready(Map<Operations.Pool, Ledger.StatsReply> stats) {
+  private static JsonNode ready(Map<Operations.Pool, Ledger.StatsReply> stats) {
     ObjectNode result = Codec.JSON.createObjectNode();
     result.put("version", Codec.VERSION);
     result.put("protocol", Codec.PROTOCOL);
@@ -26,7 +42,7 @@ final class Replies {
   }
 
   /** {@code {"pools": [stats by name], "unavailable"?}}. */
-  static JsonNode pools(Map<Operations.Pool, Ledger.StatsReply> stats) {
+  private static JsonNode pools(Map<Operations.Pool, Ledger.StatsReply> stats) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode array = result.putArray("pools");
     stats.values().stream().filter(Ledger.PoolStats.class::isInstance).map(Ledger.PoolStats.class::cast)
@@ -45,25 +61,20 @@ final class Replies {
     return volume;
   }
 
-  /**
-   * {@code {"volumes": [...], "unavailable"?}}. A list of one pool fails when that pool cannot
-   * answer (its refusal is thrown); a list of all pools names such pools under "unavailable".
-   */
-  static JsonNode volumes(boolean one, Map<Operations.Pool, Ledger.ListReply> replies) throws VolumeException {
+  /** {@code {"volumes": [...], "unavailable"?}}: the pools that refused are named under "unavailable". */
+  private static JsonNode volumes(Map<Operations.Pool, Ledger.ListReply> lists) {
     ObjectNode result = Codec.JSON.createObjectNode();
     ArrayNode array = result.putArray("volumes");
-    for (Map.Entry<Operations.Pool, Ledger.ListReply> entry : replies.entrySet()) {
-      if (entry.getValue() instanceof Ledger.VolumeList list) {
-        list.volumes().forEach(volume -> array.add(volume(entry.getKey(), volume)));
-      } else if (one) {
-        throw refusal((Ledger.Refused) entry.getValue());
+    lists.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.VolumeList list) {
+        list.volumes().forEach(volume -> array.add(volume(pool, volume)));
       }
-    }
-    unavailable(result, replies);
+    });
+    unavailable(result, lists);
     return result;
   }
 
-  static JsonNode deleted(String name) {
+  private static JsonNode deleted(String name) {
     ObjectNode node = Codec.JSON.createObjectNode();
     node.put("deleted", name);
     return node;

@@ -23,9 +23,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Turns one request line into its reply (and, for a batch, events before it): decode (the
- * protocol's {@link Requests}) → typed {@link Request} → {@link Operations} (or {@link BatchStream})
- * → encode ({@link Codec}), with every request logged through {@link RequestLog} and counted in
- * flight by the {@link Drain}.
+ * protocol's {@link Requests}) → typed {@link Request} → {@link Operations} → typed result →
+ * encode ({@link Replies}, {@link Codec}); a batch's lines come from {@link BatchStream}. Every
+ * request is logged through {@link RequestLog} and counted in flight by the {@link Drain}.
  */
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
@@ -81,7 +81,11 @@ final class RequestHandler implements Connection.Handler {
     try {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
-      result = operations.run(decoded, budget);
+      result = decoded instanceof Request.ListVolumes
+          // A list can be long: it is asked for and built when the connection has room, one at a
+          // time, and encoded on the blocking dispatcher rather than on the stream's.
+          ? budget.whenRoom(() -> operations.run(decoded).thenApplyAsync(Replies::result, operations.blocking()))
+          : operations.run(decoded).thenApply(Replies::result);
     } catch (VolumeException e) {
       result = CompletableFuture.failedFuture(e);
     }
