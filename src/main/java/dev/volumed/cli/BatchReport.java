@@ -2,20 +2,18 @@ package dev.volumed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.model.Sizes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The end of a batch for people: a table of every volume (NAME SIZE FS ALLOCATION OUTCOME) in the
  * order they were asked for, and a total line. Pure functions of what was sent and what came back.
  */
 final class BatchReport {
-  private static final Pattern SIZE = Pattern.compile("([0-9]{1,18})\\s*(K|M|G|T|KiB|MiB|GiB|TiB)?");
   private static final List<String> ORDER = List.of("created", "existed", "rolled back", "not started", "failed");
 
   private BatchReport() {}
@@ -145,19 +143,16 @@ final class BatchReport {
     return error.path("code").asText("INTERNAL") + (message.isEmpty() ? "" : ": " + message);
   }
 
-  /** A size as it was asked for, in binary units when it can be read: "8192M" is 8.0 GiB. */
+  /** A size as it was asked for, in binary units when the daemon's grammar reads it: "8192M" is 8.0 GiB. */
   static String specSize(JsonNode size) {
     if (size.isIntegralNumber()) {
       return Sizes.human(size.asLong());
     }
     if (size.isTextual()) {
-      Matcher m = SIZE.matcher(size.asText().trim());
-      if (m.matches()) {
-        int shift = m.group(2) == null ? 0 : 10 * (1 + "KMGT".indexOf(m.group(2).charAt(0)));
-        long n = Long.parseLong(m.group(1));
-        if (n <= Long.MAX_VALUE >> shift) {
-          return Sizes.human(n << shift);
-        }
+      try {
+        return Sizes.human(Sizes.parse(size.asText()));
+      } catch (IllegalArgumentException unreadable) {
+        // shown as written
       }
     }
     return Render.text(size);

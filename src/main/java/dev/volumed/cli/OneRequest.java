@@ -2,6 +2,9 @@ package dev.volumed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.protocol.Codec;
+import dev.volumed.protocol.Request;
+import dev.volumed.protocol.VolumeArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +26,13 @@ import picocli.CommandLine.Spec;
 abstract class OneRequest implements Callable<Integer> {
   @ParentCommand Cli cli;
 
+  /** What the command asks volumed. */
+  abstract Request request();
+
   /** The request line, with {@code id}. */
-  abstract ObjectNode request(String id);
+  final ObjectNode request(String id) {
+    return Codec.request(id, request());
+  }
 
   /** The result as a person reads it, ending in a newline. */
   abstract String human(JsonNode result);
@@ -72,8 +80,8 @@ abstract class OneRequest implements Callable<Integer> {
   @Command(name = "ping", description = "check that volumed answers, and show its version")
   static final class Ping extends OneRequest {
     @Override
-    ObjectNode request(String id) {
-      return Requests.start(id, "ping");
+    Request request() {
+      return new Request.Ping();
     }
 
     @Override
@@ -85,8 +93,8 @@ abstract class OneRequest implements Callable<Integer> {
   @Command(name = "pools", description = "show the pools and their space accounting")
   static final class Pools extends OneRequest {
     @Override
-    ObjectNode request(String id) {
-      return Requests.start(id, "pools");
+    Request request() {
+      return new Request.Pools();
     }
 
     @Override
@@ -131,18 +139,8 @@ abstract class OneRequest implements Callable<Integer> {
 
     /** Sends only what was given, so volumed applies the pool's defaults; and always the pool. */
     @Override
-    ObjectNode request(String id) {
-      ObjectNode request = Requests.start(id, "create");
-      request.put("pool", pool.pool);
-      request.put("name", name.name);
-      Requests.putSize(request, size);
-      fs.ifPresent(v -> request.put("fs", v));
-      label.ifPresent(v -> request.put("label", v));
-      allocation.ifPresent(v -> request.put("allocation", v));
-      if (!mkfsArgs.isEmpty()) {
-        mkfsArgs.forEach(request.putArray("mkfsArgs")::add);
-      }
-      return request;
+    Request request() {
+      return new Request.Create(pool.pool, VolumeArgs.given(name.name, size, fs, label, allocation, mkfsArgs));
     }
 
     @Override
@@ -157,8 +155,8 @@ abstract class OneRequest implements Callable<Integer> {
     @Mixin PoolOption pool;
 
     @Override
-    ObjectNode request(String id) {
-      return Requests.start(id, "get").put("pool", pool.pool).put("name", name.name);
+    Request request() {
+      return new Request.Get(pool.pool, name.name);
     }
 
     @Override
@@ -173,10 +171,8 @@ abstract class OneRequest implements Callable<Integer> {
     Optional<String> pool = Optional.empty();
 
     @Override
-    ObjectNode request(String id) {
-      ObjectNode request = Requests.start(id, "list");
-      pool.ifPresent(p -> request.put("pool", p));
-      return request;
+    Request request() {
+      return new Request.ListVolumes(pool);
     }
 
     @Override
@@ -191,8 +187,8 @@ abstract class OneRequest implements Callable<Integer> {
     @Mixin PoolOption pool;
 
     @Override
-    ObjectNode request(String id) {
-      return Requests.start(id, "delete").put("pool", pool.pool).put("name", name.name);
+    Request request() {
+      return new Request.Delete(pool.pool, name.name);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.volumed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.model.Sizes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;

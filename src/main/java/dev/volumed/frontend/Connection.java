@@ -31,6 +31,18 @@ final class Connection {
 
   private Connection() {}
 
+  /** What answers the lines of a connection: the request handler, or a stand-in in a test. */
+  interface Handler {
+    /** The lines answering one request line; the last one is marked. */
+    Source<RequestHandler.Out, NotUsed> handle(ByteString line, ReplyBudget budget);
+
+    /** The answer to a request over the connection's in-flight bound. */
+    ByteString overloaded(ByteString line, int maxInFlight);
+
+    /** The answer to a line longer than the maximum, after which the connection ends. */
+    ByteString frameTooLarge(int maxLineBytes);
+  }
+
   /** What the framing stage hands on: a line, or the news that a line was too long. */
   sealed interface Line {
     record Complete(ByteString bytes) implements Line {}
@@ -60,7 +72,7 @@ final class Connection {
    * backpressure, and by bytes, through the budget.
    */
   static Flow<ByteString, ByteString, NotUsed> flow(
-      RequestHandler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
+      Handler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
     return Flow.<ByteString>create()
         .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .<Line>map(Line.Complete::new)
@@ -77,7 +89,7 @@ final class Connection {
   }
 
   /** The lines that answer one request line. */
-  private static Source<ByteString, NotUsed> replies(Line line, RequestHandler handler, int maxLineBytes,
+  private static Source<ByteString, NotUsed> replies(Line line, Handler handler, int maxLineBytes,
       int maxInFlight, Activity activity, ReplyBudget budget) {
     activity.lastRequest.set(System.nanoTime());
     if (!(line instanceof Line.Complete complete)) {

@@ -5,7 +5,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Byte sizes as the protocol writes them: {@code 4096}, {@code "10G"}, {@code "512MiB"}; powers of 1024. */
+/**
+ * The one size grammar of volumed and volumectl: sizes as the protocol writes them
+ * ({@code 4096}, {@code "10G"}, {@code "512MiB"}: powers of 1024), and how sizes are shown to people.
+ */
 public final class Sizes {
   public static final long KIB = 1024L;
   public static final long MIB = KIB * 1024;
@@ -17,7 +20,10 @@ public final class Sizes {
 
   private Sizes() {}
 
-  /** Parses a size string; the message of the exception says what would be accepted. */
+  /**
+   * Up to 19 digits, optional blanks, and a unit (case-insensitive): none or B, K or KiB, M or
+   * MiB, G or GiB, T or TiB. The message of the exception says what would be accepted.
+   */
   public static long parse(String text) {
     Matcher m = SIZE.matcher(text.trim());
     if (!m.matches()) {
@@ -44,18 +50,35 @@ public final class Sizes {
     };
   }
 
-  /** {@code 512 B}, {@code 4.0 KiB}, {@code 10.0 GiB}. */
+  /** Byte counts for people, in binary units with one decimal: {@code 512 B}, {@code 4.0 KiB}, {@code 1.5 TiB}. */
   public static String human(long bytes) {
     String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     if (Math.abs(bytes) < KIB) {
       return bytes + " B";
     }
     double value = bytes;
-    int i = -1;
-    while (Math.abs(value) >= KIB && i < units.length - 1) {
+    int unit = -1;
+    while (Math.abs(value) >= KIB && unit < units.length - 1) {
       value /= KIB;
-      i++;
+      unit++;
     }
-    return String.format(Locale.ROOT, "%.1f %s", value, units[i]);
+    // 1023.96 KiB would print as "1024.0 KiB": show it as the next unit instead.
+    if (Math.abs(Math.round(value * 10) / 10.0) >= KIB && unit < units.length - 1) {
+      value /= KIB;
+      unit++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+  }
+
+  /** {@code 1 KiB}, {@code 64 MiB}: the largest binary unit that states it exactly, else {@code 1000 bytes}. */
+  public static String exact(long bytes) {
+    String[] units = {"TiB", "GiB", "MiB", "KiB"};
+    long[] sizes = {TIB, GIB, MIB, KIB};
+    for (int i = 0; i < sizes.length; i++) {
+      if (bytes != 0 && bytes % sizes[i] == 0) {
+        return bytes / sizes[i] + " " + units[i];
+      }
+    }
+    return bytes + " bytes";
   }
 }

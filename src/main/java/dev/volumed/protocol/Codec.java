@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,7 +17,10 @@ import dev.volumed.model.VolumeSpec;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Encodes the messages of wire protocol v1: one JSON object per line. */
+/**
+ * The encoder of wire protocol v1 (one JSON object per line): requests as volumectl sends them,
+ * and replies and events as volumed answers; {@link Requests} decodes requests.
+ */
 public final class Codec {
   public static final ObjectMapper JSON = new ObjectMapper();
   public static final String VERSION = "0.1.0";
@@ -47,6 +51,37 @@ public final class Codec {
     } catch (java.io.IOException e) {
       throw new VolumeException(ErrorCode.BAD_REQUEST, "line cannot be read: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code {"id", "op", ...arguments}}: only what the request holds, so the daemon applies its
+   * defaults (a list without pool lists every pool). Without {@code "id"} when {@code id} is null.
+   */
+  public static ObjectNode request(String id, Request request) {
+    ObjectNode node = JSON.createObjectNode();
+    if (id != null) {
+      node.put("id", id);
+    }
+    node.put("op", request.op().wireName());
+    if (request instanceof Request.Create create) {
+      node.put("pool", create.pool());
+      if (create.volume().fields() instanceof ObjectNode args) {
+        node.setAll(args.deepCopy());
+      }
+    } else if (request instanceof Request.Batch batch) {
+      node.put("pool", batch.pool());
+      node.put("atomic", batch.atomic());
+      node.put("progress", batch.progress());
+      ArrayNode volumes = node.putArray("volumes");
+      batch.volumes().forEach(volume -> volumes.add(volume.fields().deepCopy()));
+    } else if (request instanceof Request.Get get) {
+      node.put("pool", get.pool()).put("name", get.name());
+    } else if (request instanceof Request.ListVolumes list) {
+      list.pool().ifPresent(pool -> node.put("pool", pool));
+    } else if (request instanceof Request.Delete delete) {
+      node.put("pool", delete.pool()).put("name", delete.name());
+    }
+    return node;
   }
 
   public static ObjectNode ok(JsonNode id, JsonNode result) {

@@ -1,25 +1,25 @@
 package dev.volumed.protocol;
 
-import dev.volumed.model.VolumeException;
-import dev.volumed.model.ErrorCode;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.volumed.model.Allocation;
-import dev.volumed.model.FileSystemType;
-import dev.volumed.model.Labels;
+import dev.volumed.model.ErrorCode;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Names;
+import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
-import dev.volumed.settings.PoolSettings;
-import dev.volumed.model.Sizes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** Reads and checks the arguments of requests; every problem is a {@link VolumeException} with its code. */
+/**
+ * The decoder of wire protocol v1: a request line's JSON object into a {@link Request}. Every
+ * problem is a {@link VolumeException} with its code; the checks run in a fixed order (id, op,
+ * pool, then the op's arguments), so a request with several faults is always refused for the same one.
+ */
 public final class Requests {
   /** Image sizes must be whole 4 KiB blocks. */
   public static final long SIZE_ALIGNMENT = 4096;
@@ -27,7 +27,35 @@ public final class Requests {
   /** Every reply echoes its request's id, so an id is short: a longer one is refused. */
   public static final int MAX_ID_BYTES = 128;
 
+  /** The pool of a request that names none. */
+  public static final String DEFAULT_POOL = "default";
+
+  /** The daemon's answer to "is there such a pool?": UNKNOWN_POOL when not. */
+  @FunctionalInterface
+  public interface PoolCheck {
+    void check(String pool) throws VolumeException;
+  }
+
   private Requests() {}
+
+  /** A whole line: parsed, its id and op read, and decoded; for clients and tests that need no steps between. */
+  public static Message decode(byte[] line, PoolCheck pools) throws VolumeException {
+    JsonNode request = object(Codec.parse(line));
+    JsonNode id = id(request);
+    String op = op(request);
+    return new Message(id, decode(Op.fromWire(op).orElseThrow(() -> Op.unknown(op)), request, pools));
+  }
+
+  /** A request with its id (a JSON number or string, or null). */
+  public record Message(JsonNode id, Request request) {}
+
+  /** The parsed line, when it is a JSON object. */
+  public static JsonNode object(JsonNode line) throws VolumeException {
+    if (!line.isObject()) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "a request is one JSON object per line, e.g. {\"op\":\"ping\"}");
+    }
+    return line;
+  }
 
   /**
    * The request's {@code id}: absent (null), a number of at most 128 characters, or a string of
@@ -59,59 +87,57 @@ public final class Requests {
         + "; it must be a number or a string of at most " + MAX_ID_BYTES + " bytes (UTF-8)");
   }
 
+  /** The op as the client wrote it; {@link Op#fromWire} says whether volumed knows it. */
   public static String op(JsonNode request) throws VolumeException {
     JsonNode op = request.get("op");
     if (op == null || !op.isTextual()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST,
-          "every request needs an \"op\" string: ping, pools, create, batch, get, list or delete");
+      throw new VolumeException(ErrorCode.BAD_REQUEST, "every request needs an \"op\" string: " + Op.all("or"));
     }
     return op.asText();
   }
 
-  /** The pool argument, {@code "default"} when absent. */
-  public static String pool(JsonNode request) throws VolumeException {
-    return optionalString(request, "pool").orElse("default");
+  /**
+   * The request's arguments for {@code op}. The pool is checked as soon as it is read, before the
+   * other arguments; a create's or batch's volumes are checked later, by {@link VolumeArgs#spec}
+   * and {@link #specs}, against that pool's defaults.
+   */
+  public static Request decode(Op op, JsonNode request, PoolCheck pools) throws VolumeException {
+    return switch (op) {
+      case PING -> new Request.Ping();
+      case POOLS -> new Request.Pools();
+      case CREATE -> new Request.Create(pool(request, pools), VolumeArgs.of(request));
+      case BATCH -> batch(request, pools);
+      case GET -> new Request.Get(pool(request, pools), name(request));
+      case LIST -> new Request.ListVolumes(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
+      case DELETE -> new Request.Delete(pool(request, pools), name(request));
+    };
   }
 
-  public static String name(JsonNode request) throws VolumeException {
-    String name = optionalString(request, "name").orElse(null);
-    String problem = Names.problem(name);
-    if (problem != null) {
-      throw new VolumeException(ErrorCode.INVALID_NAME, problem);
-    }
-    return name;
-  }
-
-  /** A create request's arguments with the pool's defaults applied. */
-  public static VolumeSpec volumeSpec(JsonNode request, PoolSettings pool, MkfsArgsPolicy policy)
-      throws VolumeException {
-    String name = name(request);
-    long size = size(request.get("size"));
-    FileSystemType fs = enumArgument(request, "fs", FileSystemType.values(), FileSystemType::wireName,
-        FileSystemType::fromWire).orElse(pool.defaultFs());
-    Allocation allocation = enumArgument(request, "allocation", Allocation.values(), Allocation::wireName,
-        Allocation::fromWire).orElse(pool.defaultAllocation());
-    Optional<String> label = label(request, fs);
-    List<String> mkfsArgs = mkfsArgs(request, fs);
-    policy.check(fs, mkfsArgs);
-    return new VolumeSpec(name, size, fs, label, mkfsArgs, allocation);
-  }
-
-  /** A batch's volumes, each checked as a create request's arguments without "pool". */
-  public static List<VolumeSpec> batchSpecs(JsonNode request, PoolSettings pool, MkfsArgsPolicy policy,
-      int maxVolumes) throws VolumeException {
+  private static Request.Batch batch(JsonNode request, PoolCheck pools) throws VolumeException {
+    String pool = pool(request, pools);
+    boolean atomic = flag(request, "atomic", true);
+    boolean progress = flag(request, "progress", false);
     JsonNode volumes = request.get("volumes");
     if (volumes == null || !volumes.isArray() || volumes.isEmpty()) {
       throw new VolumeException(ErrorCode.BAD_REQUEST,
           "a batch needs \"volumes\": a non-empty array of create arguments (name, size, fs, ...)");
     }
+    List<VolumeArgs> args = new ArrayList<>();
+    volumes.forEach(volume -> args.add(new VolumeArgs(volume)));
+    return new Request.Batch(pool, atomic, progress, args);
+  }
+
+  /** A batch's volumes, each checked as a create request's arguments without "pool". */
+  public static List<VolumeSpec> specs(Request.Batch batch, PoolDefaults pool, MkfsArgsPolicy policy, int maxVolumes)
+      throws VolumeException {
+    List<VolumeArgs> volumes = batch.volumes();
     if (volumes.size() > maxVolumes) {
       throw new VolumeException(ErrorCode.BAD_REQUEST, "a batch may name at most " + maxVolumes
           + " volumes (volumed.batch.max-volumes), this one names " + volumes.size() + "; split it");
     }
     List<VolumeSpec> specs = new ArrayList<>();
     for (int i = 0; i < volumes.size(); i++) {
-      JsonNode volume = volumes.get(i);
+      JsonNode volume = volumes.get(i).fields();
       try {
         if (!volume.isObject()) {
           throw new VolumeException(ErrorCode.BAD_REQUEST, "it is not an object of create arguments");
@@ -120,17 +146,32 @@ public final class Requests {
           throw new VolumeException(ErrorCode.BAD_REQUEST,
               "it names a pool; a batch has one pool, given beside \"volumes\"");
         }
-        specs.add(volumeSpec(volume, pool, policy));
+        specs.add(volumes.get(i).spec(pool, policy));
       } catch (VolumeException e) {
-        throw new VolumeException(e.code(), "volumes[" + i + "]: " + e.getMessage(),
-            Map.of("index", i), null);
+        throw new VolumeException(e.code(), "volumes[" + i + "]: " + e.getMessage(), Map.of("index", i), null);
       }
     }
     return specs;
   }
 
+  /** The pool argument, {@value #DEFAULT_POOL} when absent, and known to {@code pools}. */
+  private static String pool(JsonNode request, PoolCheck pools) throws VolumeException {
+    String pool = optionalString(request, "pool").orElse(DEFAULT_POOL);
+    pools.check(pool);
+    return pool;
+  }
+
+  static String name(JsonNode request) throws VolumeException {
+    String name = optionalString(request, "name").orElse(null);
+    String problem = Names.problem(name);
+    if (problem != null) {
+      throw new VolumeException(ErrorCode.INVALID_NAME, problem);
+    }
+    return name;
+  }
+
   /** A boolean argument, {@code otherwise} when absent. */
-  public static boolean flag(JsonNode request, String field, boolean otherwise) throws VolumeException {
+  private static boolean flag(JsonNode request, String field, boolean otherwise) throws VolumeException {
     JsonNode value = request.get(field);
     if (value == null || value.isNull()) {
       return otherwise;
@@ -141,62 +182,8 @@ public final class Requests {
     return value.asBoolean();
   }
 
-  public static long size(JsonNode size) throws VolumeException {
-    String accepted = "; give a positive number of bytes, or a string like \"512M\" or \"10G\""
-        + " (units K, M, G, T or KiB, MiB, GiB, TiB), a multiple of 4096 bytes";
-    long bytes;
-    if (size == null || size.isNull()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" is required" + accepted);
-    } else if (size.isIntegralNumber() && size.canConvertToLong()) {
-      bytes = size.asLong();
-    } else if (size.isTextual()) {
-      try {
-        bytes = Sizes.parse(size.asText());
-      } catch (IllegalArgumentException e) {
-        throw new VolumeException(ErrorCode.BAD_REQUEST, e.getMessage() + accepted);
-      }
-    } else {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" " + size + " is not a size" + accepted);
-    }
-    if (bytes <= 0) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "\"size\" must be positive, got " + size + accepted);
-    }
-    if (bytes % SIZE_ALIGNMENT != 0) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST,
-          "\"size\" " + size + " (" + bytes + " bytes) is not a multiple of 4096 bytes" + accepted);
-    }
-    return bytes;
-  }
-
-  private static Optional<String> label(JsonNode request, FileSystemType fs) throws VolumeException {
-    Optional<String> label = optionalString(request, "label");
-    Labels.check(fs, label.orElse(null));
-    return label;
-  }
-
-  private static List<String> mkfsArgs(JsonNode request, FileSystemType fs) throws VolumeException {
-    JsonNode args = request.get("mkfsArgs");
-    if (args == null || args.isNull()) {
-      return List.of();
-    }
-    if (!args.isArray()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST,
-          "\"mkfsArgs\" must be an array of strings, e.g. [\"-O\", \"^has_journal\"]");
-    }
-    if (fs == FileSystemType.NONE && !args.isEmpty()) {
-      throw new VolumeException(ErrorCode.BAD_REQUEST, "fs \"none\" is not formatted; leave \"mkfsArgs\" out");
-    }
-    List<String> result = new ArrayList<>();
-    for (JsonNode arg : args) {
-      if (!arg.isTextual() || arg.asText().indexOf('\0') >= 0) {
-        throw new VolumeException(ErrorCode.BAD_REQUEST, "\"mkfsArgs\" must hold only strings, got " + arg);
-      }
-      result.add(arg.asText());
-    }
-    return result;
-  }
-
-  private static Optional<String> optionalString(JsonNode request, String field) throws VolumeException {
+  /** A string argument; absent and null are the same. */
+  static Optional<String> optionalString(JsonNode request, String field) throws VolumeException {
     JsonNode value = request.get(field);
     if (value == null || value.isNull()) {
       return Optional.empty();
@@ -207,13 +194,13 @@ public final class Requests {
     return Optional.of(value.asText());
   }
 
-  private interface WireLookup<E> {
+  interface WireLookup<E> {
     Optional<E> fromWire(String text);
   }
 
-  private static <E> Optional<E> enumArgument(
-      JsonNode request, String field, E[] values, java.util.function.Function<E, String> wire, WireLookup<E> lookup)
-      throws VolumeException {
+  /** A string argument naming one of {@code values} by its wire name. */
+  static <E> Optional<E> enumArgument(JsonNode request, String field, E[] values, Function<E, String> wire,
+      WireLookup<E> lookup) throws VolumeException {
     Optional<String> text = optionalString(request, field);
     if (text.isEmpty()) {
       return Optional.empty();

@@ -215,15 +215,8 @@ final class ConfigReader {
     return ms == 0 ? "0s" : ms + "ms";
   }
 
-  /** {@code 1 KiB}, {@code 64 MiB}: the largest binary unit that states it exactly. */
+  /** {@code 1 KiB}, {@code 64 MiB}: see {@link Sizes#exact}. */
   static String human(long bytes) {
-    String[] units = {"TiB", "GiB", "MiB", "KiB"};
-    long[] sizes = {Sizes.TIB, Sizes.GIB, Sizes.MIB, Sizes.KIB};
-    for (int i = 0; i < sizes.length; i++) {
-      if (bytes != 0 && bytes % sizes[i] == 0) {
-        return bytes / sizes[i] + " " + units[i];
-      }
-    }
-    return bytes + " bytes";
+    return Sizes.exact(bytes);
   }
 }

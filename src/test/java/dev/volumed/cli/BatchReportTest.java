@@ -72,6 +72,10 @@ class BatchReportTest {
     assertEquals("1.0 TiB", BatchReport.specSize(json("\"1TiB\"")));
     assertEquals("4.0 KiB", BatchReport.specSize(json("4096")));
     assertEquals("lots", BatchReport.specSize(json("\"lots\"")));
+    // The daemon's grammar: units in any case, and B.
+    assertEquals("8.0 GiB", BatchReport.specSize(json("\"8g\"")));
+    assertEquals("512 B", BatchReport.specSize(json("\"512B\"")));
+    assertEquals("10GB", BatchReport.specSize(json("\"10GB\"")), "not the daemon's grammar: shown as written");
     assertEquals("-", BatchReport.specSize(json("null")));
   }
 }

@@ -1,0 +1,135 @@
+package dev.volumed.frontend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.actors.BatchWorker;
+import dev.volumed.actors.CreateWorker;
+import dev.volumed.actors.Ledger;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeException;
+import dev.volumed.protocol.Codec;
+import java.util.Comparator;
+import java.util.Map;
+
+/** The results of the ops as JSON: what a pool's actors answered, put as wire protocol v1 writes it. */
+final class Replies {
+  private Replies() {}
+
+  /** The {@code "result"} of a reply. */
+  static JsonNode result(Operations.Result result) {
+    if (result instanceof Operations.Result.Ready ready) {
+      return ready(ready.stats());
+    } else if (result instanceof Operations.Result.PoolStats stats) {
+      return pools(stats.stats());
+    } else if (result instanceof Operations.Result.Made made) {
+      return created(made.pool(), made.created());
+    } else if (result instanceof Operations.Result.Got got) {
+      return volume(got.pool(), got.volume());
+    } else if (result instanceof Operations.Result.Listed listed) {
+      return volumes(listed.lists());
+    }
+    return deleted(((Operations.Result.Deleted) result).name());
+  }
+
+  /** {@code {"version", "protocol", "unavailable"?}}: the answer to ping. */
+  private static JsonNode ready(Map<Operations.Pool, Ledger.StatsReply> stats) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    result.put("version", Codec.VERSION);
+    result.put("protocol", Codec.PROTOCOL);
+    unavailable(result, stats);
+    return result;
+  }
+
+  /** {@code {"pools": [stats by name], "unavailable"?}}. */
+  private static JsonNode pools(Map<Operations.Pool, Ledger.StatsReply> stats) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode array = result.putArray("pools");
+    stats.values().stream().filter(Ledger.PoolStats.class::isInstance).map(Ledger.PoolStats.class::cast)
+        .sorted(Comparator.comparing(Ledger.PoolStats::name))
+        .forEach(s -> array.add(Codec.JSON.valueToTree(s)));
+    unavailable(result, stats);
+    return result;
+  }
+
+  /** A made volume, with {@code "existed": true} when it was there already. */
+  static ObjectNode created(Operations.Pool pool, CreateWorker.Created created) {
+    ObjectNode volume = volume(pool, created.volume());
+    if (created.existed()) {
+      volume.put("existed", true);
+    }
+    return volume;
+  }
+
+  /** {@code {"volumes": [...], "unavailable"?}}: the pools that refused are named under "unavailable". */
+  private static JsonNode volumes(Map<Operations.Pool, Ledger.ListReply> lists) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode array = result.putArray("volumes");
+    lists.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.VolumeList list) {
+        list.volumes().forEach(volume -> array.add(volume(pool, volume)));
+      }
+    });
+    unavailable(result, lists);
+    return result;
+  }
+
+  private static JsonNode deleted(String name) {
+    ObjectNode node = Codec.JSON.createObjectNode();
+    node.put("deleted", name);
+    return node;
+  }
+
+  /** {@code {"id", "event": "progress", "name", "outcome", "error"?, "done", "total"}}. */
+  static ObjectNode progress(JsonNode id, BatchWorker.Progress progress) {
+    ObjectNode event = Codec.event(id, "progress");
+    event.put("name", progress.name());
+    event.put("outcome", progress.outcome());
+    if (progress.error() != null) {
+      event.set("error", error(progress.error()));
+    }
+    event.put("done", progress.done());
+    event.put("total", progress.total());
+    return event;
+  }
+
+  /** {@code {"created": [volumes], "failed": [{"name", "error"}], "stats"}}. */
+  static JsonNode batch(Operations.Pool pool, BatchWorker.Finished finished) {
+    ObjectNode result = Codec.JSON.createObjectNode();
+    ArrayNode created = result.putArray("created");
+    finished.created().forEach(one -> created.add(created(pool, one)));
+    ArrayNode failed = result.putArray("failed");
+    for (CreateWorker.Failed one : finished.failed()) {
+      ObjectNode entry = failed.addObject();
+      entry.put("name", one.name());
+      entry.set("error", error(one.error()));
+    }
+    result.set("stats", Codec.JSON.valueToTree(finished.stats()));
+    return result;
+  }
+
+  static ObjectNode volume(Operations.Pool pool, Volume volume) {
+    return Codec.volume(pool.settings().name(), pool.settings().path(), volume);
+  }
+
+  static VolumeException refusal(Ledger.Refused refused) {
+    return new VolumeException(refused.code(), refused.message());
+  }
+
+  /** {"unavailable": [{"name", "path", "error"}]} for the pools whose ledger refused: they cannot use their books now. */
+  private static void unavailable(ObjectNode result, Map<Operations.Pool, ?> replies) {
+    replies.forEach((pool, reply) -> {
+      if (reply instanceof Ledger.Refused refused) {
+        ArrayNode array = result.has("unavailable") ? (ArrayNode) result.get("unavailable") : result.putArray("unavailable");
+        ObjectNode entry = array.addObject();
+        entry.put("name", pool.settings().name());
+        entry.put("path", pool.settings().path().toString());
+        entry.set("error", error(refusal(refused)));
+      }
+    });
+  }
+
+  private static ObjectNode error(VolumeException error) {
+    return (ObjectNode) Codec.error(null, error).get("error");
+  }
+}
