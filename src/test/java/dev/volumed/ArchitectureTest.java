@@ -47,6 +47,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void theWireVocabularyStandsOnTheModelOnly() {
+    noClasses().that().resideInAPackage("dev.volumed.protocol..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
+            "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..",
+            "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
   void diskKnowsNoProtocolActorsFrontEndOrCli() {
     noClasses().that().resideInAPackage("dev.volumed.disk..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
