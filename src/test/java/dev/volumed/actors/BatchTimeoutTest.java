@@ -20,8 +20,6 @@ import dev.volumed.model.ErrorCode;
 import dev.volumed.model.FileSystemType;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
-import dev.volumed.testing.MkfsCatcher;
-import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,15 +31,15 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A batch whose worker never answers (its mkfs is held with SIGSTOP) ends at its timeout: it
- * answers with each volume's outcome, gives back every reservation it did not complete, and once
- * the held mkfs goes on, the image it finishes is removed rather than left under its temporary name.
+ * A batch whose worker never answers (its mkfs.ext4 is a stand-in that waits until the test lets
+ * it go) ends at its timeout: it answers with each volume's outcome, gives back every reservation
+ * it did not complete, and once the held mkfs ends, the image it finishes is removed rather than
+ * left under its temporary name.
  */
 class BatchTimeoutTest {
   private static final ActorTestKit testKit = ActorTestKit.create(LedgerTest.CONFIG);
@@ -52,11 +50,8 @@ class BatchTimeoutTest {
   private Path root;
   private ActorRef<Ledger.Command> ledger;
   private VolumeBuilder builder;
-
-  @BeforeAll
-  static void needsTools() {
-    Tools.assumeInstalled("mkfs.ext4");
-  }
+  /** The stand-in mkfs.ext4 ends (successfully) once this file exists. */
+  private Path go;
 
   @AfterAll
   static void shutdown() {
@@ -68,7 +63,13 @@ class BatchTimeoutTest {
     root = Files.createDirectories(dir.resolve("pool"));
     PoolSettings settings = new PoolSettings("default", root, OptionalLong.empty(), 0, 1000.0, Allocation.SPARSE,
         FileSystemType.EXT4, PosixFilePermissions.fromString("rw-------"), Optional.empty(), Optional.empty());
-    Formatter formatter = new Formatter(Duration.ofMinutes(2));
+    Path tools = Files.createDirectories(dir.resolve("tools"));
+    go = dir.resolve("go");
+    Path mkfs = tools.resolve("mkfs.ext4");
+    Files.writeString(mkfs, "#!/bin/sh\ncase \"$1\" in -V) echo 'mke2fs 1.47.0';; *) while [ ! -e '" + go
+        + "' ]; do sleep 0.05; done;; esac\n");
+    Files.setPosixFilePermissions(mkfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Formatter formatter = new Formatter(Duration.ofMinutes(2), List.of(tools));
     PoolStore store = new PoolStore("default", root, formatter);
     builder = new VolumeBuilder(settings, store, formatter);
     ledger = testKit.spawn(Ledger.create(settings, store, new ControlledSpace(TIB, TIB), Duration.ofHours(1)));
@@ -77,60 +78,52 @@ class BatchTimeoutTest {
   @Test
   void atomicBatchWithAWorkerThatNeverAnswersIsRolledBackAtItsTimeout() throws Exception {
     Ledger.PoolStats before = stats();
-    try (MkfsCatcher catcher = MkfsCatcher.watch(root)) {
-      TestProbe<BatchWorker.Output> output = testKit.createTestProbe(BatchWorker.Output.class);
-      testKit.spawn(BatchWorker.create(batch(), true, true, 2, TIMEOUT, ledger, builder, output.getRef()));
-      catcher.awaitStopped(Duration.ofSeconds(30));
+    TestProbe<BatchWorker.Output> output = testKit.createTestProbe(BatchWorker.Output.class);
+    testKit.spawn(BatchWorker.create(batch(), true, true, 2, TIMEOUT, ledger, builder, output.getRef()));
+    List<BatchWorker.Progress> progress = new ArrayList<>();
+    BatchWorker.Finished finished = finished(output, progress);
+    assertNotNull(finished.error(), "an atomic batch with a failed volume is a failure");
+    assertEquals(ErrorCode.INTERNAL, finished.error().code());
+    assertTrue(finished.error().getMessage().contains("vm1/hang.img failed: vm1/hang.img did not finish"),
+        finished.error().getMessage());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> outcomes = (List<Map<String, Object>>) finished.error().details().get("outcomes");
+    assertEquals(List.of("failed", "rolled back", "rolled back"), outcomes.stream().map(o -> o.get("outcome")).toList());
+    assertEquals(3, progress.size());
+    assertEquals("failed", progress.stream().filter(p -> p.name().equals("vm1/hang.img")).findFirst()
+        .orElseThrow().outcome());
 
-      List<BatchWorker.Progress> progress = new ArrayList<>();
-      BatchWorker.Finished finished = finished(output, progress);
-      assertNotNull(finished.error(), "an atomic batch with a failed volume is a failure");
-      assertEquals(ErrorCode.INTERNAL, finished.error().code());
-      assertTrue(finished.error().getMessage().contains("vm1/hang.img failed: vm1/hang.img did not finish"),
-          finished.error().getMessage());
-      @SuppressWarnings("unchecked")
-      List<Map<String, Object>> outcomes = (List<Map<String, Object>>) finished.error().details().get("outcomes");
-      assertEquals(List.of("failed", "rolled back", "rolled back"), outcomes.stream().map(o -> o.get("outcome")).toList());
-      assertEquals(3, progress.size());
-      assertEquals("failed", progress.stream().filter(p -> p.name().equals("vm1/hang.img")).findFirst()
-          .orElseThrow().outcome());
-
-      assertBooks(before, stats());
-      catcher.resume();
-      assertNothingLeft();
-    }
+    assertBooks(before, stats());
+    Files.createFile(go);
+    assertNothingLeft();
   }
 
   @Test
   void partialBatchWithAWorkerThatNeverAnswersKeepsTheRestAndFailsThatOneAtItsTimeout() throws Exception {
     Ledger.PoolStats before = stats();
-    try (MkfsCatcher catcher = MkfsCatcher.watch(root)) {
-      TestProbe<BatchWorker.Output> output = testKit.createTestProbe(BatchWorker.Output.class);
-      testKit.spawn(BatchWorker.create(batch(), false, false, 2, TIMEOUT, ledger, builder, output.getRef()));
-      catcher.awaitStopped(Duration.ofSeconds(30));
+    TestProbe<BatchWorker.Output> output = testKit.createTestProbe(BatchWorker.Output.class);
+    testKit.spawn(BatchWorker.create(batch(), false, false, 2, TIMEOUT, ledger, builder, output.getRef()));
+    BatchWorker.Finished finished = finished(output, new ArrayList<>());
+    assertNull(finished.error());
+    assertEquals(List.of("vm2/a.img", "vm3/b.img"), finished.created().stream().map(CreateWorker.Created::name).toList());
+    assertEquals(1, finished.failed().size());
+    assertEquals("vm1/hang.img", finished.failed().get(0).name());
+    assertEquals(ErrorCode.INTERNAL, finished.failed().get(0).error().code());
 
-      BatchWorker.Finished finished = finished(output, new ArrayList<>());
-      assertNull(finished.error());
-      assertEquals(List.of("vm2/a.img", "vm3/b.img"), finished.created().stream().map(CreateWorker.Created::name).toList());
-      assertEquals(1, finished.failed().size());
-      assertEquals("vm1/hang.img", finished.failed().get(0).name());
-      assertEquals(ErrorCode.INTERNAL, finished.failed().get(0).error().code());
-
-      Ledger.PoolStats after = stats();
-      assertEquals(2, after.volumes());
-      assertEquals(before.provisionedBytes() + 2 * 16 * MIB, after.provisionedBytes());
-      assertEquals(before.committedBytes(), after.committedBytes());
-      assertEquals(0, after.inFlight());
-      catcher.resume();
-      assertNothingLeft();
-      assertTrue(Files.exists(root.resolve("vm2/a.img")) && Files.exists(root.resolve("vm3/b.img")));
-    }
+    Ledger.PoolStats after = stats();
+    assertEquals(2, after.volumes());
+    assertEquals(before.provisionedBytes() + 2 * 16 * MIB, after.provisionedBytes());
+    assertEquals(before.committedBytes(), after.committedBytes());
+    assertEquals(0, after.inFlight());
+    Files.createFile(go);
+    assertNothingLeft();
+    assertTrue(Files.exists(root.resolve("vm2/a.img")) && Files.exists(root.resolve("vm3/b.img")));
   }
 
-  /** The first volume formats (large, so that its mkfs is caught and held); the other two need no mkfs. */
+  /** The first volume is formatted (by the held stand-in); the other two need no mkfs. */
   private static List<VolumeSpec> batch() {
     return List.of(
-        new VolumeSpec("vm1/hang.img", TIB, FileSystemType.EXT4, Optional.empty(), List.of(), Allocation.SPARSE),
+        new VolumeSpec("vm1/hang.img", 64 * MIB, FileSystemType.EXT4, Optional.empty(), List.of(), Allocation.SPARSE),
         new VolumeSpec("vm2/a.img", 16 * MIB, FileSystemType.NONE, Optional.empty(), List.of(), Allocation.SPARSE),
         new VolumeSpec("vm3/b.img", 16 * MIB, FileSystemType.NONE, Optional.empty(), List.of(), Allocation.SPARSE));
   }
@@ -158,7 +151,7 @@ class BatchTimeoutTest {
     assertEquals(0, after.inFlight(), "nothing in flight");
   }
 
-  /** Once the held mkfs has finished, its worker (stopped) removes the image it made, and its folder. */
+  /** Once the held mkfs has ended, its worker (stopped by then) removes the image it made, and its folder. */
   private void assertNothingLeft() throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     List<Path> left = leftovers();
