@@ -31,7 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
  *       {@link Publish} or {@link Discard}, so the batch keeps all of its volumes or none.
  * </ul>
  * If it dies on the way, the ledger (which watches the reservation's owner) releases the space,
- * and an image it had prepared is discarded.
+ * and an image it had prepared, or prepares after it stopped, is discarded.
  */
 public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
@@ -96,6 +96,15 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
   private VolumeBuilder.Prepared prepared;
   /** The image being published (or published). */
   private VolumeBuilder.Prepared publishing;
+  /**
+   * Hands a prepared image from the blocking thread to this actor, which may stop meanwhile (its
+   * batch gave it up, or the daemon stops): whichever of the two comes second removes the image.
+   * Guards {@link #landed} and {@link #stopped}.
+   */
+  private final Object handover = new Object();
+  /** Prepared on the blocking thread, its {@link Built} not taken yet. */
+  private VolumeBuilder.Prepared landed;
+  private boolean stopped;
 
   private CreateWorker(ActorContext<Command> context, Mode mode, VolumeSpec spec, long reservationId,
       ActorRef<Ledger.Command> ledger, VolumeBuilder builder, ActorRef<Result> replyTo) {
@@ -145,7 +154,15 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     getContext().pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
           try {
-            return builder.prepare(spec);
+            VolumeBuilder.Prepared image = builder.prepare(spec);
+            synchronized (handover) {
+              if (!stopped) {
+                landed = image;
+                return image;
+              }
+            }
+            builder.discard(image);
+            throw new CompletionException(new VolumeException(ErrorCode.INTERNAL, "stopped while preparing"));
           } catch (VolumeException e) {
             throw new CompletionException(e);
           }
@@ -156,6 +173,9 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
   private Behavior<Command> onBuilt(Built built) {
     if (built.failure() != null) {
       return fail(built.failure());
+    }
+    synchronized (handover) {
+      landed = null;
     }
     prepared = built.prepared();
     if (mode == Mode.SINGLE) {
@@ -220,10 +240,17 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     return Behaviors.stopped();
   }
 
-  /** Stopped with an image prepared but never published (its batch went away): remove it. */
+  /** Stopped with an image prepared but never published (its batch gave it up or went away): remove it. */
   private Behavior<Command> onPostStop(PostStop signal) {
-    if (prepared != null) {
-      VolumeBuilder.Prepared image = prepared;
+    VolumeBuilder.Prepared notTaken;
+    synchronized (handover) {
+      stopped = true;
+      notTaken = landed;
+      landed = null;
+    }
+    // An image still preparing is discarded on its blocking thread when it lands (see startPreparing).
+    VolumeBuilder.Prepared image = prepared != null ? prepared : notTaken;
+    if (image != null) {
       try {
         blocking.execute(() -> builder.discard(image));
       } catch (RejectedExecutionException shuttingDown) {
