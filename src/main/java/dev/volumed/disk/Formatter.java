@@ -93,7 +93,7 @@ public final class Formatter {
 
   /**
    * The argv that formats image. The image must read as zeros (it was just made by
-   * {@link ImageFiles#allocate}), which all three allocations guarantee; that is why the options do not
+   * {@link OpenImage#create}), which all three allocations guarantee; that is why the options do not
    * depend on allocation today. It stays a parameter because the right options are a property of it.
    */
   public List<String> command(FileSystemType fs, Path image, String label, List<String> extraArgs, Allocation allocation) {

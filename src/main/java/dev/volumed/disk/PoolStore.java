@@ -1,20 +1,22 @@
 package dev.volumed.disk;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.jna.LastErrorException;
+import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.model.VolumeException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PoolStore {
   private static final Logger log = LoggerFactory.getLogger(PoolStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String META_DIR = ".volumed/meta";
   static final String META_SUFFIX = ".json";
   static final String BATCH_DIR = ".volumed/batches";
@@ -70,7 +71,7 @@ public final class PoolStore {
    */
   public void beginBatch(String batchId, List<String> names) throws IOException {
     try {
-      ImageFiles.writeDurably(root, batchNote(batchId), JSON.writeValueAsBytes(JSON.valueToTree(names)));
+      write(root, batchNote(batchId), Metadata.noteBytes(names), true);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -79,7 +80,7 @@ public final class PoolStore {
   /** The batch's volumes are all published: removing the note is the batch's commit. */
   public void endBatch(String batchId) throws IOException {
     try {
-      ImageFiles.deleteDurably(root, batchNote(batchId));
+      deleteDurably(root, batchNote(batchId));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -96,7 +97,7 @@ public final class PoolStore {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          if (ImageFiles.isTempName(file.getFileName().toString()) && removeInPool(file)) {
+          if (TempNames.isTemp(file.getFileName().toString()) && removeInPool(file)) {
             removed[0]++;
           }
           return FileVisitResult.CONTINUE;
@@ -127,9 +128,9 @@ public final class PoolStore {
 
   /** Without {@code durably} the fsyncs are left to a later flush of the whole file system. */
   public void writeMetadata(Volume volume, boolean durably) throws IOException {
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
+    byte[] bytes = Metadata.bytes(volume);
     try {
-      ImageFiles.write(root, metadataName(volume.name()), bytes, durably);
+      write(root, metadataName(volume.name()), bytes, durably);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -137,7 +138,7 @@ public final class PoolStore {
 
   public void deleteMetadata(String name) throws IOException {
     try {
-      ImageFiles.deleteDurably(root, metadataName(name));
+      deleteDurably(root, metadataName(name));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -148,7 +149,7 @@ public final class PoolStore {
     Path base = root.toAbsolutePath().normalize();
     Path file = image.toAbsolutePath().normalize();
     if (file.startsWith(base) && !file.equals(base)) {
-      ImageFiles.pruneEmptyFolders(base, base.relativize(file).toString());
+      pruneEmptyFolders(base, base.relativize(file).toString());
     }
   }
 
@@ -162,7 +163,7 @@ public final class PoolStore {
    */
   boolean removeInPool(Path file) {
     try {
-      return ImageFiles.deleteDurably(root, root.relativize(file).toString());
+      return deleteDurably(root, root.relativize(file).toString());
     } catch (VolumeException e) {
       log.warn("pool {}: cannot remove {}: {}", poolName, file, e.getMessage());
       return false;
@@ -173,24 +174,121 @@ public final class PoolStore {
     return root.resolve(META_DIR).resolve(name + META_SUFFIX);
   }
 
-  private static ObjectNode toJson(Volume volume) {
-    VolumeSpec spec = volume.spec();
-    ObjectNode node = JSON.createObjectNode();
-    node.put("version", 1);
-    node.put("name", spec.name());
-    node.put("size", spec.size());
-    node.put("fs", spec.fs().wireName());
-    if (spec.label().isPresent()) {
-      node.put("label", spec.label().get());
-    } else {
-      node.putNull("label");
+  // ---- names under a pool's root, each reached by a walk that never follows a symlink ----------
+
+  /**
+   * Writes a small file at name under the pool (folders made as needed): a temporary file, then a rename
+   * over name, so it appears whole or not at all. When durably, the file is fsynced before the rename
+   * and its folder after it; without, a later {@link #syncFileSystem} flushes a whole batch at once.
+   */
+  static void write(Path poolRoot, String name, byte[] bytes, boolean durably) throws VolumeException {
+    String leaf = PoolWalk.leafOf(name);
+    try (PoolDir folder = PoolWalk.walk(poolRoot, name, true)) {
+      String temp = TempNames.forLeaf(leaf);
+      try (OpenImage file = OpenImage.createEmpty(folder, temp)) {
+        file.write(bytes);
+        if (durably) {
+          file.sync();
+        }
+        folder.renameReplacing(temp, leaf);
+      } catch (VolumeException | RuntimeException e) {
+        folder.unlinkQuietly(temp);
+        throw e;
+      }
+      if (durably) {
+        folder.sync();
+      }
     }
-    ArrayNode args = node.putArray("mkfsArgs");
-    spec.mkfsArgs().forEach(args::add);
-    node.put("allocation", spec.allocation().wireName());
-    node.put("createdAt", volume.createdAt().toString());
-    node.put("adopted", volume.adopted());
-    return node;
   }
 
+  /** syncfs(2) on the file system that holds the pool: every dirty block and rename of it reaches the disk. */
+  static void syncFileSystem(Path poolRoot) throws VolumeException {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.openat(LibC.AT_FDCWD, poolRoot.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot open the pool " + poolRoot + " to flush it");
+    }
+    try {
+      LibC.INSTANCE.syncfs(fd);
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot flush the file system of " + poolRoot);
+    } finally {
+      Descriptor.closeQuietly(fd);
+    }
+  }
+
+  /** Unlinks name under the pool (the entry itself, never a link's target) and fsyncs its folder; false when absent. */
+  static boolean deleteDurably(Path poolRoot, String name) throws VolumeException {
+    try (PoolDir folder = PoolWalk.walk(poolRoot, name, false)) {
+      if (!folder.unlink(PoolWalk.leafOf(name))) {
+        return false;
+      }
+      folder.sync();
+      return true;
+    } catch (VolumeException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Removes the folders of name (not its last segment) that are empty, deepest first, up to the pool root. */
+  static void pruneEmptyFolders(Path poolRoot, String name) {
+    String[] segments;
+    try {
+      segments = PoolWalk.segments(name);
+    } catch (VolumeException e) {
+      return;
+    }
+    List<PoolDir> chain = new ArrayList<>(); // chain.get(i) holds the folder segments[i]
+    try {
+      chain.add(PoolDir.open(poolRoot));
+      for (int i = 0; i < segments.length - 2; i++) {
+        chain.add(PoolWalk.child(chain.get(i), segments[i], false, name));
+      }
+      for (int i = segments.length - 2; i >= 0; i--) {
+        if (!chain.get(i).removeEmptyFolder(segments[i])) {
+          break;
+        }
+      }
+    } catch (VolumeException | RuntimeException e) {
+      log.debug("Not pruning the folders of {}: {}", name, e.getMessage());
+    } finally {
+      chain.forEach(PoolDir::close);
+    }
+  }
+
+  /**
+   * What statx tells of the entry at name under the pool, never followed, or empty when nothing is
+   * there (a folder on the way missing included).
+   */
+  static Optional<Entry> entry(Path poolRoot, String name) throws VolumeException {
+    try (PoolDir folder = PoolWalk.walk(poolRoot, name, false)) {
+      return folder.entry(PoolWalk.leafOf(name));
+    } catch (VolumeException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * st_blocks * 512 of the volume name in the pool at poolRoot: the bytes its image really uses, reached
+   * without following any symlink. NoSuchFileException when nothing is there.
+   */
+  public static long allocatedBytes(Path poolRoot, String name) throws IOException {
+    Optional<Entry> entry;
+    try {
+      entry = entry(poolRoot, name);
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    if (entry.isEmpty()) {
+      throw new NoSuchFileException(poolRoot.resolve(name).toString());
+    }
+    return entry.get().allocatedBytes();
+  }
 }

@@ -20,7 +20,7 @@ import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
 import dev.volumed.Supervisor;
-import dev.volumed.disk.ImageFiles;
+import dev.volumed.disk.PoolStore;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -412,7 +412,7 @@ final class RequestHandler {
       return volume;
     }
     try {
-      return volume.withAllocatedBytes(ImageFiles.allocatedBytes(pool.settings().path().resolve(volume.name())));
+      return volume.withAllocatedBytes(PoolStore.allocatedBytes(pool.settings().path(), volume.name()));
     } catch (IOException e) {
       return volume;
     }

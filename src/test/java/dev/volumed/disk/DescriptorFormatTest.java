@@ -41,7 +41,7 @@ class DescriptorFormatTest {
     FileSystemType fs = FileSystemType.fromWire(wire).orElseThrow();
     Formatter.Probe expected = new Formatter.Probe(Optional.of(fs), Optional.of(label));
     try (PoolDir folder = PoolDir.open(dir);
-         OpenImage image = folder.createImage(wire + ".img", mib * MIB, Allocation.SPARSE,
+         OpenImage image = OpenImage.create(folder, wire + ".img", mib * MIB, Allocation.SPARSE,
              PosixFilePermissions.fromString("rw-------"))) {
       Path device = image.devicePath();
       assertTrue(device.toString().matches("/proc/\\d+/fd/\\d+"), device.toString());
@@ -57,7 +57,7 @@ class DescriptorFormatTest {
   void formatsTheOpenFileEvenWhenItsNameNowPointsElsewhere() throws Exception {
     Path decoy = Files.write(dir.resolve("decoy"), new byte[4096]);
     try (PoolDir folder = PoolDir.open(dir);
-         OpenImage image = folder.createImage("moved.img", 64 * MIB, Allocation.SPARSE,
+         OpenImage image = OpenImage.create(folder, "moved.img", 64 * MIB, Allocation.SPARSE,
              PosixFilePermissions.fromString("rw-------"))) {
       Files.move(dir.resolve("moved.img"), dir.resolve("elsewhere.img"));
       Files.createSymbolicLink(dir.resolve("moved.img"), decoy); // the old name now leads to another file

@@ -20,7 +20,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageFilesTest {
+class ImageStepsTest {
   private static final long MIB = 1 << 20;
   private static final Set<PosixFilePermission> MODE_0600 = PosixFilePermissions.fromString("rw-------");
 
@@ -31,26 +31,26 @@ class ImageFilesTest {
   @Test
   void sparseImageHasExactSizeAndAlmostNoBlocks() throws Exception {
     Path img = pool.resolve("sparse.img");
-    ImageFiles.allocate(img, 256 * MIB, Allocation.SPARSE, MODE_0600);
+    TestImages.allocate(img, 256 * MIB, Allocation.SPARSE, MODE_0600);
     assertEquals(256 * MIB, Files.size(img));
-    assertTrue(ImageFiles.allocatedBytes(img) < MIB, "sparse image should hold no blocks");
+    assertTrue(TestImages.allocatedBytes(img) < MIB, "sparse image should hold no blocks");
   }
 
   @Test
   void fallocatedImageHasExactSizeAndAllBlocks() throws Exception {
     Path img = pool.resolve("falloc.img");
-    ImageFiles.allocate(img, 64 * MIB + 4096, Allocation.FALLOCATE, MODE_0600);
+    TestImages.allocate(img, 64 * MIB + 4096, Allocation.FALLOCATE, MODE_0600);
     assertEquals(64 * MIB + 4096, Files.size(img));
-    assertTrue(ImageFiles.allocatedBytes(img) >= 64 * MIB + 4096);
+    assertTrue(TestImages.allocatedBytes(img) >= 64 * MIB + 4096);
   }
 
   @Test
   void fullImageHasExactSizeAllBlocksAndReadsAsZeros() throws Exception {
     Path img = pool.resolve("full.img");
     long size = 9 * MIB + 4096; // not a multiple of the 4 MiB write block
-    ImageFiles.allocate(img, size, Allocation.FULL, MODE_0600);
+    TestImages.allocate(img, size, Allocation.FULL, MODE_0600);
     assertEquals(size, Files.size(img));
-    assertTrue(ImageFiles.allocatedBytes(img) >= size);
+    assertTrue(TestImages.allocatedBytes(img) >= size);
     byte[] bytes = Files.readAllBytes(img);
     for (byte b : bytes) {
       if (b != 0) {
@@ -63,7 +63,7 @@ class ImageFilesTest {
   void allocateSetsExactlyTheGivenModeRegardlessOfUmask() throws Exception {
     Path img = pool.resolve("mode.img");
     Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-rw-rw-"); // a umask of 022 would drop w
-    ImageFiles.allocate(img, MIB, Allocation.SPARSE, mode);
+    TestImages.allocate(img, MIB, Allocation.SPARSE, mode);
     assertEquals(mode, Files.getPosixFilePermissions(img, LinkOption.NOFOLLOW_LINKS));
   }
 
@@ -72,7 +72,7 @@ class ImageFilesTest {
     Path img = pool.resolve("taken.img");
     Files.writeString(img, "precious");
     VolumeException e = assertThrows(VolumeException.class,
-        () -> ImageFiles.allocate(img, MIB, Allocation.FULL, MODE_0600));
+        () -> TestImages.allocate(img, MIB, Allocation.FULL, MODE_0600));
     assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
     assertEquals("precious", Files.readString(img));
   }
@@ -82,7 +82,7 @@ class ImageFilesTest {
     Path target = pool.resolve("target");
     Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
     VolumeException e = assertThrows(VolumeException.class,
-        () -> ImageFiles.allocate(link, MIB, Allocation.SPARSE, MODE_0600));
+        () -> TestImages.allocate(link, MIB, Allocation.SPARSE, MODE_0600));
     assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
     assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS));
   }
@@ -91,7 +91,7 @@ class ImageFilesTest {
   void allocateInAMissingFolderIsAnIoErrorAndLeavesNothing() {
     Path img = pool.resolve("no-such-folder/x.img");
     VolumeException e = assertThrows(VolumeException.class,
-        () -> ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600));
+        () -> TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600));
     assertEquals(ErrorCode.IO_ERROR, e.code());
     assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
   }
@@ -100,7 +100,7 @@ class ImageFilesTest {
 
   @Test
   void resolveCreatesMissingParentFoldersWithMode0755() throws Exception {
-    Path p = ImageFiles.resolve(pool, "vm1/disks/var.img", true);
+    Path p = TestImages.resolve(pool, "vm1/disks/var.img", true);
     assertEquals(pool.resolve("vm1/disks/var.img"), p);
     assertTrue(Files.isDirectory(pool.resolve("vm1/disks")));
     assertFalse(Files.exists(p));
@@ -109,7 +109,7 @@ class ImageFilesTest {
 
   @Test
   void resolveWithoutCreateParentsCreatesNothing() throws Exception {
-    Path p = ImageFiles.resolve(pool, "vm1/var.img", false);
+    Path p = TestImages.resolve(pool, "vm1/var.img", false);
     assertEquals(pool.resolve("vm1/var.img"), p);
     assertFalse(Files.exists(pool.resolve("vm1")));
   }
@@ -117,7 +117,7 @@ class ImageFilesTest {
   @Test
   void resolveRefusesEscapesFromThePool() {
     for (String name : new String[] {"../x.img", "vm1/../../x.img", "/etc/passwd", "vm1/./x.img", "vm1//x.img", "", ".."}) {
-      VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, name, true), name);
+      VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, name, true), name);
       assertEquals(ErrorCode.INVALID_NAME, e.code(), name);
     }
     assertFalse(Files.exists(pool.resolveSibling("x.img")));
@@ -127,7 +127,7 @@ class ImageFilesTest {
   void resolveRefusesASymlinkedParentFolderAndNamesIt() throws Exception {
     Path outside = Files.createDirectory(pool.resolve("outside"));
     Files.createSymbolicLink(pool.resolve("vm1"), outside);
-    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/sub/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/sub/var.img", true));
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
     assertTrue(e.getMessage().contains(pool.resolve("vm1").toString()), e.getMessage());
     assertFalse(Files.exists(outside.resolve("sub")), "nothing may be created through the link");
@@ -137,7 +137,7 @@ class ImageFilesTest {
   void resolveRefusesASymlinkedFinalFile() throws Exception {
     Files.createDirectory(pool.resolve("vm1"));
     Files.createSymbolicLink(pool.resolve("vm1/var.img"), Path.of("/etc/passwd"));
-    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/var.img", true));
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
     assertTrue(e.getMessage().contains("var.img"), e.getMessage());
   }
@@ -145,7 +145,7 @@ class ImageFilesTest {
   @Test
   void resolveRefusesAFileWhereAFolderIsNeeded() throws Exception {
     Files.writeString(pool.resolve("vm1"), "x");
-    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.resolve(pool, "vm1/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/var.img", true));
     assertEquals(ErrorCode.INVALID_NAME, e.code());
   }
 
@@ -154,14 +154,14 @@ class ImageFilesTest {
   @Test
   void tempPathIsAHiddenSiblingRecognisedAsTemporary() {
     Path fin = pool.resolve("vm1/var.img");
-    Path t1 = ImageFiles.tempPathFor(fin);
-    Path t2 = ImageFiles.tempPathFor(fin);
+    Path t1 = TestImages.tempPathFor(fin);
+    Path t2 = TestImages.tempPathFor(fin);
     assertEquals(fin.getParent(), t1.getParent());
     assertTrue(t1.getFileName().toString().startsWith(".var.img.volumed-tmp-"), t1.toString());
     assertNotEquals(t1, t2);
-    assertTrue(ImageFiles.isTempName(t1.getFileName().toString()));
-    assertFalse(ImageFiles.isTempName("var.img"));
-    assertFalse(ImageFiles.isTempName(".hidden"));
+    assertTrue(TempNames.isTemp(t1.getFileName().toString()));
+    assertFalse(TempNames.isTemp("var.img"));
+    assertFalse(TempNames.isTemp(".hidden"));
   }
 
   // ---- publish and delete -------------------------------------------------------------------
@@ -169,9 +169,9 @@ class ImageFilesTest {
   @Test
   void publishRenamesTheTemporaryFile() throws Exception {
     Path fin = pool.resolve("var.img");
-    Path tmp = ImageFiles.tempPathFor(fin);
-    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    ImageFiles.publish(tmp, fin);
+    Path tmp = TestImages.tempPathFor(fin);
+    TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    TestImages.publish(tmp, fin);
     assertTrue(Files.isRegularFile(fin));
     assertFalse(Files.exists(tmp));
     assertEquals(MIB, Files.size(fin));
@@ -181,9 +181,9 @@ class ImageFilesTest {
   void publishRefusesAnExistingFinalNameAndLeavesItIntact() throws Exception {
     Path fin = pool.resolve("var.img");
     Files.writeString(fin, "precious");
-    Path tmp = ImageFiles.tempPathFor(fin);
-    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    VolumeException e = assertThrows(VolumeException.class, () -> ImageFiles.publish(tmp, fin));
+    Path tmp = TestImages.tempPathFor(fin);
+    TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.publish(tmp, fin));
     assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
     assertEquals("precious", Files.readString(fin, StandardCharsets.UTF_8));
     assertTrue(Files.exists(tmp), "the caller decides what to do with the temporary file");
@@ -193,26 +193,26 @@ class ImageFilesTest {
   void publishRefusesASymlinkAtTheFinalName() throws Exception {
     Path fin = pool.resolve("var.img");
     Files.createSymbolicLink(fin, pool.resolve("dangling"));
-    Path tmp = ImageFiles.tempPathFor(fin);
-    ImageFiles.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(VolumeException.class, () -> ImageFiles.publish(tmp, fin)).code());
+    Path tmp = TestImages.tempPathFor(fin);
+    TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
+    assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(VolumeException.class, () -> TestImages.publish(tmp, fin)).code());
     assertTrue(Files.isSymbolicLink(fin));
   }
 
   @Test
   void deleteDurablyRemovesTheFileAndReportsAMissingOne() throws Exception {
     Path img = pool.resolve("var.img");
-    ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
-    ImageFiles.deleteDurably(img);
+    TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
+    TestImages.deleteDurably(img);
     assertFalse(Files.exists(img));
-    assertEquals(ErrorCode.NOT_FOUND, assertThrows(VolumeException.class, () -> ImageFiles.deleteDurably(img)).code());
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(VolumeException.class, () -> TestImages.deleteDurably(img)).code());
   }
 
   @Test
   void deleteDurablyRemovesASymlinkNotItsTarget() throws Exception {
     Path target = Files.writeString(pool.resolve("target"), "keep");
     Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
-    ImageFiles.deleteDurably(link);
+    TestImages.deleteDurably(link);
     assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
     assertEquals("keep", Files.readString(target));
   }
@@ -222,22 +222,22 @@ class ImageFilesTest {
   @Test
   void setOwnershipAcceptsNumericIdsAndRefusesUnknownNames() throws Exception {
     Path img = pool.resolve("own.img");
-    ImageFiles.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
+    TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
     int uid = (Integer) Files.getAttribute(img, "unix:uid");
     int gid = (Integer) Files.getAttribute(img, "unix:gid");
-    ImageFiles.setOwnership(img, Integer.toString(uid), Integer.toString(gid));
-    ImageFiles.setOwnership(img, null, null);
+    TestImages.setOwnership(img, Integer.toString(uid), Integer.toString(gid));
+    TestImages.setOwnership(img, null, null);
     assertEquals(uid, Files.getAttribute(img, "unix:uid"));
     VolumeException e = assertThrows(VolumeException.class,
-        () -> ImageFiles.setOwnership(img, "no-such-user-volumed", null));
+        () -> TestImages.setOwnership(img, "no-such-user-volumed", null));
     assertEquals(ErrorCode.BAD_REQUEST, e.code());
     assertTrue(e.getMessage().contains("no-such-user-volumed"));
     assertEquals(ErrorCode.BAD_REQUEST,
-        assertThrows(VolumeException.class, () -> ImageFiles.setOwnership(img, null, "no-such-group-volumed")).code());
+        assertThrows(VolumeException.class, () -> TestImages.setOwnership(img, null, "no-such-group-volumed")).code());
   }
 
   @Test
   void allocatedBytesOfAMissingFileThrows() {
-    assertThrows(IOException.class, () -> ImageFiles.allocatedBytes(pool.resolve("missing")));
+    assertThrows(IOException.class, () -> TestImages.allocatedBytes(pool.resolve("missing")));
   }
 }
