@@ -200,9 +200,9 @@ final class PoolLoader {
   }
 
   private Volume adopt(Path image, String name, long size, long allocated) throws IOException {
-    Optional<Formatter.Probe> probe = formatter.probe(image);
-    FileSystemType fs = probe.flatMap(Formatter.Probe::fs).orElse(FileSystemType.NONE);
-    Optional<String> label = probe.flatMap(Formatter.Probe::label);
+    Optional<Probe> probe = formatter.probe(image);
+    FileSystemType fs = probe.flatMap(Probe::fs).orElse(FileSystemType.NONE);
+    Optional<String> label = probe.flatMap(Probe::label);
     Allocation allocation = allocated >= size ? Allocation.FALLOCATE : Allocation.SPARSE;
     Instant createdAt = Files.getLastModifiedTime(image, LinkOption.NOFOLLOW_LINKS).toInstant();
     VolumeSpec spec = new VolumeSpec(name, size, fs, label, List.of(), allocation);

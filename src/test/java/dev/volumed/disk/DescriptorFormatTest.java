@@ -39,7 +39,7 @@ class DescriptorFormatTest {
       "btrfs, 160, pool", "vfat, 64, ESP", "swap, 64, swap0"})
   void formatsThroughTheDescriptorPath(String wire, long mib, String label) throws Exception {
     FileSystemType fs = FileSystemType.fromWire(wire).orElseThrow();
-    Formatter.Probe expected = new Formatter.Probe(Optional.of(fs), Optional.of(label));
+    Probe expected = new Probe(Optional.of(fs), Optional.of(label));
     try (PoolDir folder = PoolDir.open(dir);
          OpenImage image = OpenImage.create(folder, wire + ".img", mib * MIB, Allocation.SPARSE,
              PosixFilePermissions.fromString("rw-------"))) {
@@ -63,7 +63,7 @@ class DescriptorFormatTest {
       Files.createSymbolicLink(dir.resolve("moved.img"), decoy); // the old name now leads to another file
       formatter.format(image.devicePath(), FileSystemType.EXT4, "moved", List.of(), Allocation.SPARSE);
     }
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("moved"))),
+    assertEquals(Optional.of(new Probe(Optional.of(FileSystemType.EXT4), Optional.of("moved"))),
         formatter.probe(dir.resolve("elsewhere.img")));
     assertTrue(java.util.Arrays.equals(new byte[4096], Files.readAllBytes(decoy)), "the decoy was not touched");
   }

@@ -50,7 +50,7 @@ class FormatterTest {
     Path img = image(wire + ".img", mib * MIB, Allocation.SPARSE);
     formatter.format(img, fs, label, List.of(), Allocation.SPARSE);
     assertEquals(mib * MIB, Files.size(img), "formatting must not change the size");
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(fs), Optional.of(label))), formatter.probe(img));
+    assertEquals(Optional.of(new Probe(Optional.of(fs), Optional.of(label))), formatter.probe(img));
   }
 
   @ParameterizedTest
@@ -235,9 +235,9 @@ class FormatterTest {
     // blkid -o udev prints the label's UTF-8 bytes as they are and \xNN for unsafe ASCII; read as ISO-8859-1.
     String raw = new String("ID_FS_LABEL=my_d\u00e9\nID_FS_LABEL_ENC=my\\x20d\u00e9\\x2a\nID_FS_TYPE=ext4\n"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
-        Formatter.parseBlkid(raw));
-    assertEquals(Optional.of(new Formatter.Probe(Optional.empty(), Optional.empty())),
-        Formatter.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
+    assertEquals(Optional.of(new Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
+        Probe.parseBlkid(raw));
+    assertEquals(Optional.of(new Probe(Optional.empty(), Optional.empty())),
+        Probe.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Probe(p.fs(), Optional.empty())));
   }
 }
