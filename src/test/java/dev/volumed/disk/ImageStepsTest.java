@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -96,11 +97,19 @@ class ImageStepsTest {
     assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
   }
 
-  // ---- resolve ------------------------------------------------------------------------------
+  // ---- reaching a name: the walk every operation takes ------------------------------------------
+
+  /** The image's path as VolumeBuilder.prepare reaches it: walk to its folder, refuse a symlink at its leaf. */
+  private Path reach(String name, boolean createParents) throws VolumeException {
+    try (PoolDir folder = PoolWalk.walk(pool, name, createParents)) {
+      PoolWalk.refuseSymlink(folder, PoolWalk.leafOf(name), name);
+      return folder.pathOf(PoolWalk.leafOf(name));
+    }
+  }
 
   @Test
-  void resolveCreatesMissingParentFoldersWithMode0755() throws Exception {
-    Path p = TestImages.resolve(pool, "vm1/disks/var.img", true);
+  void theWalkCreatesMissingParentFoldersWithMode0755() throws Exception {
+    Path p = reach("vm1/disks/var.img", true);
     assertEquals(pool.resolve("vm1/disks/var.img"), p);
     assertTrue(Files.isDirectory(pool.resolve("vm1/disks")));
     assertFalse(Files.exists(p));
@@ -108,44 +117,44 @@ class ImageStepsTest {
   }
 
   @Test
-  void resolveWithoutCreateParentsCreatesNothing() throws Exception {
-    Path p = TestImages.resolve(pool, "vm1/var.img", false);
-    assertEquals(pool.resolve("vm1/var.img"), p);
+  void theWalkWithoutCreateParentsCreatesNothing() {
+    VolumeException e = assertThrows(VolumeException.class, () -> reach("vm1/var.img", false));
+    assertEquals(ErrorCode.NOT_FOUND, e.code());
     assertFalse(Files.exists(pool.resolve("vm1")));
   }
 
   @Test
-  void resolveRefusesEscapesFromThePool() {
+  void theWalkRefusesEscapesFromThePool() {
     for (String name : new String[] {"../x.img", "vm1/../../x.img", "/etc/passwd", "vm1/./x.img", "vm1//x.img", "", ".."}) {
-      VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, name, true), name);
+      VolumeException e = assertThrows(VolumeException.class, () -> reach(name, true), name);
       assertEquals(ErrorCode.INVALID_NAME, e.code(), name);
     }
     assertFalse(Files.exists(pool.resolveSibling("x.img")));
   }
 
   @Test
-  void resolveRefusesASymlinkedParentFolderAndNamesIt() throws Exception {
+  void theWalkRefusesASymlinkedParentFolderAndNamesIt() throws Exception {
     Path outside = Files.createDirectory(pool.resolve("outside"));
     Files.createSymbolicLink(pool.resolve("vm1"), outside);
-    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/sub/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> reach("vm1/sub/var.img", true));
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
     assertTrue(e.getMessage().contains(pool.resolve("vm1").toString()), e.getMessage());
     assertFalse(Files.exists(outside.resolve("sub")), "nothing may be created through the link");
   }
 
   @Test
-  void resolveRefusesASymlinkedFinalFile() throws Exception {
+  void theWalkRefusesASymlinkedFinalFile() throws Exception {
     Files.createDirectory(pool.resolve("vm1"));
     Files.createSymbolicLink(pool.resolve("vm1/var.img"), Path.of("/etc/passwd"));
-    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> reach("vm1/var.img", true));
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
     assertTrue(e.getMessage().contains("var.img"), e.getMessage());
   }
 
   @Test
-  void resolveRefusesAFileWhereAFolderIsNeeded() throws Exception {
+  void theWalkRefusesAFileWhereAFolderIsNeeded() throws Exception {
     Files.writeString(pool.resolve("vm1"), "x");
-    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.resolve(pool, "vm1/var.img", true));
+    VolumeException e = assertThrows(VolumeException.class, () -> reach("vm1/var.img", true));
     assertEquals(ErrorCode.INVALID_NAME, e.code());
   }
 
@@ -166,12 +175,20 @@ class ImageStepsTest {
 
   // ---- publish and delete -------------------------------------------------------------------
 
+  /** Publishing as VolumeBuilder.publish does: rename in the folder without replacing, fsync the folder. */
+  private void publish(Path temp, Path fin) throws VolumeException {
+    try (PoolDir folder = PoolDir.open(pool)) {
+      folder.renameNoReplace(temp.getFileName().toString(), fin.getFileName().toString());
+      folder.sync();
+    }
+  }
+
   @Test
   void publishRenamesTheTemporaryFile() throws Exception {
     Path fin = pool.resolve("var.img");
     Path tmp = TestImages.tempPathFor(fin);
     TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    TestImages.publish(tmp, fin);
+    publish(tmp, fin);
     assertTrue(Files.isRegularFile(fin));
     assertFalse(Files.exists(tmp));
     assertEquals(MIB, Files.size(fin));
@@ -183,7 +200,7 @@ class ImageStepsTest {
     Files.writeString(fin, "precious");
     Path tmp = TestImages.tempPathFor(fin);
     TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    VolumeException e = assertThrows(VolumeException.class, () -> TestImages.publish(tmp, fin));
+    VolumeException e = assertThrows(VolumeException.class, () -> publish(tmp, fin));
     assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
     assertEquals("precious", Files.readString(fin, StandardCharsets.UTF_8));
     assertTrue(Files.exists(tmp), "the caller decides what to do with the temporary file");
@@ -195,24 +212,26 @@ class ImageStepsTest {
     Files.createSymbolicLink(fin, pool.resolve("dangling"));
     Path tmp = TestImages.tempPathFor(fin);
     TestImages.allocate(tmp, MIB, Allocation.SPARSE, MODE_0600);
-    assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(VolumeException.class, () -> TestImages.publish(tmp, fin)).code());
+    assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(VolumeException.class, () -> publish(tmp, fin)).code());
     assertTrue(Files.isSymbolicLink(fin));
   }
 
   @Test
   void deleteDurablyRemovesTheFileAndReportsAMissingOne() throws Exception {
-    Path img = pool.resolve("var.img");
+    Path img = pool.resolve("vm1/var.img");
+    Files.createDirectory(pool.resolve("vm1"));
     TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
-    TestImages.deleteDurably(img);
+    assertTrue(PoolStore.deleteDurably(pool, "vm1/var.img"));
     assertFalse(Files.exists(img));
-    assertEquals(ErrorCode.NOT_FOUND, assertThrows(VolumeException.class, () -> TestImages.deleteDurably(img)).code());
+    assertFalse(PoolStore.deleteDurably(pool, "vm1/var.img"));
+    assertFalse(PoolStore.deleteDurably(pool, "vm2/var.img"), "a missing folder is a missing file");
   }
 
   @Test
   void deleteDurablyRemovesASymlinkNotItsTarget() throws Exception {
     Path target = Files.writeString(pool.resolve("target"), "keep");
     Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
-    TestImages.deleteDurably(link);
+    assertTrue(PoolStore.deleteDurably(pool, "link.img"));
     assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
     assertEquals("keep", Files.readString(target));
   }
@@ -222,18 +241,37 @@ class ImageStepsTest {
   @Test
   void setOwnershipAcceptsNumericIdsAndRefusesUnknownNames() throws Exception {
     Path img = pool.resolve("own.img");
-    TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
-    int uid = (Integer) Files.getAttribute(img, "unix:uid");
-    int gid = (Integer) Files.getAttribute(img, "unix:gid");
-    TestImages.setOwnership(img, Integer.toString(uid), Integer.toString(gid));
-    TestImages.setOwnership(img, null, null);
-    assertEquals(uid, Files.getAttribute(img, "unix:uid"));
-    VolumeException e = assertThrows(VolumeException.class,
-        () -> TestImages.setOwnership(img, "no-such-user-volumed", null));
-    assertEquals(ErrorCode.BAD_REQUEST, e.code());
-    assertTrue(e.getMessage().contains("no-such-user-volumed"));
-    assertEquals(ErrorCode.BAD_REQUEST,
-        assertThrows(VolumeException.class, () -> TestImages.setOwnership(img, null, "no-such-group-volumed")).code());
+    try (PoolDir folder = PoolDir.open(pool);
+         OpenImage image = OpenImage.create(folder, "own.img", MIB, Allocation.SPARSE, MODE_0600)) {
+      int uid = (Integer) Files.getAttribute(img, "unix:uid");
+      int gid = (Integer) Files.getAttribute(img, "unix:gid");
+      image.setOwnership(Integer.toString(uid), Integer.toString(gid));
+      image.setOwnership(null, null);
+      assertEquals(uid, Files.getAttribute(img, "unix:uid"));
+      VolumeException e = assertThrows(VolumeException.class, () -> image.setOwnership("no-such-user-volumed", null));
+      assertEquals(ErrorCode.BAD_REQUEST, e.code());
+      assertTrue(e.getMessage().contains("no-such-user-volumed"));
+      assertEquals(ErrorCode.BAD_REQUEST,
+          assertThrows(VolumeException.class, () -> image.setOwnership(null, "no-such-group-volumed")).code());
+    }
+  }
+
+  @Test
+  void allocatedBytesOfTheImageAtANameIsMeasuredThroughTheWalk() throws Exception {
+    TestImages.allocate(pool.resolve("falloc.img"), 4 * MIB, Allocation.FALLOCATE, MODE_0600);
+    assertEquals(TestImages.allocatedBytes(pool.resolve("falloc.img")), PoolStore.allocatedBytes(pool, "falloc.img"));
+    assertTrue(PoolStore.allocatedBytes(pool, "falloc.img") >= 4 * MIB);
+    assertThrows(NoSuchFileException.class, () -> PoolStore.allocatedBytes(pool, "missing.img"));
+    assertThrows(NoSuchFileException.class, () -> PoolStore.allocatedBytes(pool, "vm9/missing.img"));
+  }
+
+  @Test
+  void allocatedBytesNeverMeasuresThroughASymlinkedFolder() throws Exception {
+    Path outside = Files.createDirectory(pool.resolve("outside"));
+    TestImages.allocate(outside.resolve("big.img"), 4 * MIB, Allocation.FALLOCATE, MODE_0600);
+    Files.createSymbolicLink(pool.resolve("vm1"), outside);
+    IOException e = assertThrows(IOException.class, () -> PoolStore.allocatedBytes(pool, "vm1/big.img"));
+    assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
   }
 
   @Test

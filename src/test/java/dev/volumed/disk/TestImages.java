@@ -2,7 +2,6 @@ package dev.volumed.disk;
 
 import com.sun.jna.LastErrorException;
 import dev.volumed.model.Allocation;
-import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -11,9 +10,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 /**
- * Steps on single files by path, for tests: each folder is opened by its path (trusted like a pool
- * root) and then worked on through descriptors with the daemon's own {@link PoolDir}, {@link PoolWalk}
- * and {@link OpenImage}.
+ * Images by path, for tests that need a file outside a pool (a loop mount, a tmpfs): the folder is
+ * opened by its path, trusted like a pool root, and the image made by the daemon's own
+ * {@link OpenImage#create}.
  */
 public final class TestImages {
   private TestImages() {}
@@ -42,52 +41,5 @@ public final class TestImages {
   /** A temporary name beside finalPath, as volumed makes them. */
   public static Path tempPathFor(Path finalPath) {
     return finalPath.resolveSibling(TempNames.forLeaf(finalPath.getFileName().toString()));
-  }
-
-  /**
-   * name under poolRoot reached as every operation reaches it ({@link PoolWalk#walk}, the last segment
-   * refused when a symlink); the path is for display. Missing folders are made when createParents.
-   */
-  static Path resolve(Path poolRoot, String name, boolean createParents) throws VolumeException {
-    try (PoolDir folder = PoolWalk.walk(poolRoot, name, createParents)) {
-      PoolWalk.refuseSymlink(folder, PoolWalk.leafOf(name), name);
-      return folder.pathOf(PoolWalk.leafOf(name));
-    } catch (VolumeException e) {
-      if (e.code() != ErrorCode.NOT_FOUND || createParents) {
-        throw e;
-      }
-      return poolRoot.toAbsolutePath().normalize().resolve(name);
-    }
-  }
-
-  /** chown/chgrp of file through a descriptor opened without following a symlink. */
-  static void setOwnership(Path file, String owner, String group) throws VolumeException {
-    int fd;
-    try {
-      fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
-    } catch (LastErrorException e) {
-      throw Errors.errno(e.getErrorCode(), "Cannot open " + file);
-    }
-    try (OpenImage image = new OpenImage(fd, file)) {
-      image.setOwnership(owner, group);
-    }
-  }
-
-  /** Renames temp to finalPath in their (common) folder without replacing anything, then fsyncs the folder. */
-  static void publish(Path temp, Path finalPath) throws VolumeException {
-    try (PoolDir folder = PoolDir.open(finalPath.toAbsolutePath().getParent())) {
-      folder.renameNoReplace(temp.getFileName().toString(), finalPath.getFileName().toString());
-      folder.sync();
-    }
-  }
-
-  /** Unlinks file (never following a symlink) and fsyncs its folder; missing => NOT_FOUND. */
-  static void deleteDurably(Path file) throws VolumeException {
-    try (PoolDir folder = PoolDir.open(file.toAbsolutePath().getParent())) {
-      if (!folder.unlink(file.getFileName().toString())) {
-        throw new VolumeException(ErrorCode.NOT_FOUND, "There is no image at " + file + ".");
-      }
-      folder.sync();
-    }
   }
 }
