@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A folder of a pool, held open by a descriptor that was reached from the pool's root one component
- * at a time ({@link PoolWalk}): a symlink anywhere under the root is refused, never followed, and every
- * later step ({@code openat}, {@code renameat2}, {@code unlinkat}) works
- * relative to this very folder, whatever happens to the names above it meanwhile. The path is kept for
- * messages only; it is never used to reach the folder again.
+ * at a time ({@link PoolWalk}): a symlink anywhere under the root is refused, never followed, and
+ * every later step ({@code openat}, {@code renameat2}, {@code unlinkat}) works relative to this very
+ * folder, whatever happens to the names above it meanwhile. The path is kept for messages only; it is
+ * never used to reach the folder again.
  *
  * <p>Close it (try-with-resources). One that is lost without being closed is closed by a Cleaner.
  * Every method blocks.

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pool on disk: its images and, beside them under {@code .volumed/meta/}, one small JSON file
- * per volume with what the image itself cannot tell (allocation, label as asked, creation time).
+ * per volume with what the image itself cannot tell (allocation, label as asked, creation time)
+ * ({@link Metadata}). The static operations act on one name under a pool's root (write, delete,
+ * prune, measure), each reaching it by a {@link PoolWalk} that never follows a symlink.
  * Every method blocks; the ledger calls them on the blocking dispatcher.
  */
 public final class PoolStore {
