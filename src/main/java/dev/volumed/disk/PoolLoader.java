@@ -109,7 +109,7 @@ final class PoolLoader {
           }
           int removed = 0;
           for (String name : names) {
-            if (Names.problem(name) == null && PoolStore.deleteDurably(root, name)) {
+            if (Names.problem(name) == null && PoolFiles.deleteDurably(root, name)) {
               removed++;
               store.pruneEmptyParents(root.resolve(name));
             }
@@ -120,7 +120,7 @@ final class PoolLoader {
           log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
               + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
         }
-        PoolStore.deleteDurably(root, noteName);
+        PoolFiles.deleteDurably(root, noteName);
       }
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
@@ -177,7 +177,7 @@ final class PoolLoader {
     if (recorded.isPresent()) {
       return Optional.of(checked(recorded.get()));
     }
-    Optional<Entry> found = PoolStore.entry(root, name); // one statx, reached from the root without following
+    Optional<Entry> found = PoolFiles.entry(root, name); // one statx, reached from the root without following
     if (found.isEmpty() || !found.get().isRegularFile()) {
       log.warn("pool {}: {} went away while the pool was loading; not adopted", poolName, image);
       return Optional.empty();

@@ -1,7 +1,5 @@
 package dev.volumed.disk;
 
-import com.sun.jna.LastErrorException;
-import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.model.VolumeException;
@@ -23,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A pool on disk: its images and, beside them under {@code .volumed/meta/}, one small JSON file
  * per volume with what the image itself cannot tell (allocation, label as asked, creation time)
- * ({@link Metadata}). The static operations act on one name under a pool's root (write, delete,
- * prune, measure), each reaching it by a {@link PoolWalk} that never follows a symlink.
+ * ({@link Metadata}), written and removed by {@link PoolFiles}; and the measuring of images by name,
+ * each reached from the pool's root by a {@link PoolWalk} that never follows a symlink.
  * Every method blocks; the ledger calls them on the blocking dispatcher.
  */
 public final class PoolStore {
@@ -73,7 +71,7 @@ public final class PoolStore {
    */
   public void beginBatch(String batchId, List<String> names) throws IOException {
     try {
-      write(root, batchNote(batchId), Metadata.noteBytes(names), true);
+      PoolFiles.write(root, batchNote(batchId), Metadata.noteBytes(names), true);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -82,7 +80,7 @@ public final class PoolStore {
   /** The batch's volumes are all published: removing the note is the batch's commit. */
   public void endBatch(String batchId) throws IOException {
     try {
-      deleteDurably(root, batchNote(batchId));
+      PoolFiles.deleteDurably(root, batchNote(batchId));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -132,7 +130,7 @@ public final class PoolStore {
   public void writeMetadata(Volume volume, boolean durably) throws IOException {
     byte[] bytes = Metadata.bytes(volume);
     try {
-      write(root, metadataName(volume.name()), bytes, durably);
+      PoolFiles.write(root, metadataName(volume.name()), bytes, durably);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -140,7 +138,7 @@ public final class PoolStore {
 
   public void deleteMetadata(String name) throws IOException {
     try {
-      deleteDurably(root, metadataName(name));
+      PoolFiles.deleteDurably(root, metadataName(name));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -151,7 +149,7 @@ public final class PoolStore {
     Path base = root.toAbsolutePath().normalize();
     Path file = image.toAbsolutePath().normalize();
     if (file.startsWith(base) && !file.equals(base)) {
-      pruneEmptyFolders(base, base.relativize(file).toString());
+      PoolFiles.pruneEmptyFolders(base, base.relativize(file).toString());
     }
   }
 
@@ -165,7 +163,7 @@ public final class PoolStore {
    */
   boolean removeInPool(Path file) {
     try {
-      return deleteDurably(root, root.relativize(file).toString());
+      return PoolFiles.deleteDurably(root, root.relativize(file).toString());
     } catch (VolumeException e) {
       log.warn("pool {}: cannot remove {}: {}", poolName, file, e.getMessage());
       return false;
@@ -176,104 +174,46 @@ public final class PoolStore {
     return root.resolve(META_DIR).resolve(name + META_SUFFIX);
   }
 
-  // ---- names under a pool's root, each reached by a walk that never follows a symlink ----------
+  // ---- measuring by name, never through a symlink ------------------------------------------------
 
   /**
-   * Writes a small file at name under the pool (folders made as needed): a temporary file, then a rename
-   * over name, so it appears whole or not at all. When durably, the file is fsynced before the rename
-   * and its folder after it; without, a later {@link #syncFileSystem} flushes a whole batch at once.
+   * The volumes with the blocks their images use now (READY ones; the others as they are), each image
+   * reached from the pool's root without following any symlink; a folder is walked to once for the
+   * whole list. A volume whose image cannot be measured (gone, or behind a symlink) keeps its figure.
    */
-  static void write(Path poolRoot, String name, byte[] bytes, boolean durably) throws VolumeException {
-    String leaf = PoolWalk.leafOf(name);
-    try (PoolDir folder = PoolWalk.walk(poolRoot, name, true)) {
-      String temp = TempNames.forLeaf(leaf);
-      try (OpenImage file = OpenImage.createEmpty(folder, temp)) {
-        file.write(bytes);
-        if (durably) {
-          file.sync();
-        }
-        folder.renameReplacing(temp, leaf);
-      } catch (VolumeException | RuntimeException e) {
-        folder.unlinkQuietly(temp);
-        throw e;
-      }
-      if (durably) {
-        folder.sync();
-      }
-    }
-  }
-
-  /** syncfs(2) on the file system that holds the pool: every dirty block and rename of it reaches the disk. */
-  static void syncFileSystem(Path poolRoot) throws VolumeException {
-    int fd;
+  public static List<Volume> measured(Path poolRoot, List<Volume> volumes) {
+    Map<String, Optional<PoolDir>> folders = new HashMap<>(); // "vm1" of "vm1/root.img"; empty: not reachable
     try {
-      fd = LibC.INSTANCE.openat(LibC.AT_FDCWD, poolRoot.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
-    } catch (LastErrorException e) {
-      throw Errors.errno(e.getErrorCode(), "Cannot open the pool " + poolRoot + " to flush it");
-    }
-    try {
-      LibC.INSTANCE.syncfs(fd);
-    } catch (LastErrorException e) {
-      throw Errors.errno(e.getErrorCode(), "Cannot flush the file system of " + poolRoot);
+      List<Volume> result = new ArrayList<>(volumes.size());
+      for (Volume volume : volumes) {
+        result.add(volume.state() == Volume.State.READY ? measuredIn(poolRoot, folders, volume) : volume);
+      }
+      return result;
     } finally {
-      Descriptor.closeQuietly(fd);
+      folders.values().forEach(folder -> folder.ifPresent(PoolDir::close));
     }
   }
 
-  /** Unlinks name under the pool (the entry itself, never a link's target) and fsyncs its folder; false when absent. */
-  static boolean deleteDurably(Path poolRoot, String name) throws VolumeException {
-    try (PoolDir folder = PoolWalk.walk(poolRoot, name, false)) {
-      if (!folder.unlink(PoolWalk.leafOf(name))) {
-        return false;
-      }
-      folder.sync();
-      return true;
-    } catch (VolumeException e) {
-      if (e.code() == ErrorCode.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+  /** {@link #measured(Path, List)} of one volume. */
+  public static Volume measured(Path poolRoot, Volume volume) {
+    return measured(poolRoot, List.of(volume)).get(0);
   }
 
-  /** Removes the folders of name (not its last segment) that are empty, deepest first, up to the pool root. */
-  static void pruneEmptyFolders(Path poolRoot, String name) {
-    String[] segments;
-    try {
-      segments = PoolWalk.segments(name);
-    } catch (VolumeException e) {
-      return;
-    }
-    List<PoolDir> chain = new ArrayList<>(); // chain.get(i) holds the folder segments[i]
-    try {
-      chain.add(PoolDir.open(poolRoot));
-      for (int i = 0; i < segments.length - 2; i++) {
-        chain.add(PoolWalk.child(chain.get(i), segments[i], false, name));
-      }
-      for (int i = segments.length - 2; i >= 0; i--) {
-        if (!chain.get(i).removeEmptyFolder(segments[i])) {
-          break;
-        }
-      }
-    } catch (VolumeException | RuntimeException e) {
-      log.debug("Not pruning the folders of {}: {}", name, e.getMessage());
-    } finally {
-      chain.forEach(PoolDir::close);
-    }
-  }
-
-  /**
-   * What statx tells of the entry at name under the pool, never followed, or empty when nothing is
-   * there (a folder on the way missing included).
-   */
-  static Optional<Entry> entry(Path poolRoot, String name) throws VolumeException {
-    try (PoolDir folder = PoolWalk.walk(poolRoot, name, false)) {
-      return folder.entry(PoolWalk.leafOf(name));
-    } catch (VolumeException e) {
-      if (e.code() == ErrorCode.NOT_FOUND) {
+  private static Volume measuredIn(Path poolRoot, Map<String, Optional<PoolDir>> folders, Volume volume) {
+    String name = volume.name();
+    String parent = name.substring(0, Math.max(0, name.lastIndexOf('/')));
+    Optional<PoolDir> folder = folders.computeIfAbsent(parent, p -> {
+      try {
+        return Optional.of(PoolWalk.walk(poolRoot, name, false));
+      } catch (VolumeException e) {
         return Optional.empty();
       }
-      throw e;
+    });
+    try {
+      Optional<Entry> entry = folder.isPresent() ? folder.get().entry(PoolWalk.leafOf(name)) : Optional.empty();
+      return entry.map(e -> volume.withAllocatedBytes(e.allocatedBytes())).orElse(volume);
+    } catch (VolumeException e) {
+      return volume;
     }
   }
 
@@ -284,7 +224,7 @@ public final class PoolStore {
   public static long allocatedBytes(Path poolRoot, String name) throws IOException {
     Optional<Entry> entry;
     try {
-      entry = entry(poolRoot, name);
+      entry = PoolFiles.entry(poolRoot, name);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -136,7 +136,7 @@ public final class VolumeBuilder {
 
   /** Flushes the whole pool file system, then removes the batch's note: the batch has happened. */
   public void commitBatch(String batchId) throws VolumeException {
-    PoolStore.syncFileSystem(store.root());
+    PoolFiles.syncFileSystem(store.root());
     endBatch(batchId);
   }
 

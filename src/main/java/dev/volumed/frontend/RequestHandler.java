@@ -29,7 +29,6 @@ import dev.volumed.model.ErrorCode;
 import dev.volumed.protocol.Requests;
 import dev.volumed.model.VolumeException;
 import dev.volumed.settings.Settings;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -343,7 +342,7 @@ final class RequestHandler {
     return this.<Ledger.GetReply, Ledger.Command>ask(pool.ledger(), replyTo -> new Ledger.Get(name, replyTo))
         .thenApplyAsync(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return volumeJson(pool, measured(pool, found.volume()));
+            return volumeJson(pool, PoolStore.measured(pool.settings().path(), found.volume()));
           }
           Ledger.Refused refused = (Ledger.Refused) reply;
           throw new CompletionException(new VolumeException(refused.code(), refused.message()));
@@ -373,7 +372,7 @@ final class RequestHandler {
     lists.forEach((pool, reply) -> replies.put(pool, reply.join()));
     replies.forEach((pool, reply) -> {
       if (reply instanceof Ledger.VolumeList list) {
-        list.volumes().forEach(volume -> array.add(volumeJson(pool, measured(pool, volume))));
+        PoolStore.measured(pool.settings().path(), list.volumes()).forEach(volume -> array.add(volumeJson(pool, volume)));
       } else if (one) {
         Ledger.Refused refused = (Ledger.Refused) reply;
         throw new CompletionException(new VolumeException(refused.code(), refused.message()));
@@ -404,18 +403,6 @@ final class RequestHandler {
           "no pool \"" + name + "\"; this volumed has " + String.join(", ", pools.keySet().stream().sorted().toList()));
     }
     return pool;
-  }
-
-  /** A ready volume's blocks as they are now; runs on the blocking dispatcher. */
-  private static Volume measured(Supervisor.Pool pool, Volume volume) {
-    if (volume.state() != Volume.State.READY) {
-      return volume;
-    }
-    try {
-      return volume.withAllocatedBytes(PoolStore.allocatedBytes(pool.settings().path(), volume.name()));
-    } catch (IOException e) {
-      return volume;
-    }
   }
 
   private static ObjectNode volumeJson(Supervisor.Pool pool, Volume volume) {

@@ -221,17 +221,17 @@ class ImageStepsTest {
     Path img = pool.resolve("vm1/var.img");
     Files.createDirectory(pool.resolve("vm1"));
     TestImages.allocate(img, MIB, Allocation.SPARSE, MODE_0600);
-    assertTrue(PoolStore.deleteDurably(pool, "vm1/var.img"));
+    assertTrue(PoolFiles.deleteDurably(pool, "vm1/var.img"));
     assertFalse(Files.exists(img));
-    assertFalse(PoolStore.deleteDurably(pool, "vm1/var.img"));
-    assertFalse(PoolStore.deleteDurably(pool, "vm2/var.img"), "a missing folder is a missing file");
+    assertFalse(PoolFiles.deleteDurably(pool, "vm1/var.img"));
+    assertFalse(PoolFiles.deleteDurably(pool, "vm2/var.img"), "a missing folder is a missing file");
   }
 
   @Test
   void deleteDurablyRemovesASymlinkNotItsTarget() throws Exception {
     Path target = Files.writeString(pool.resolve("target"), "keep");
     Path link = Files.createSymbolicLink(pool.resolve("link.img"), target);
-    assertTrue(PoolStore.deleteDurably(pool, "link.img"));
+    assertTrue(PoolFiles.deleteDurably(pool, "link.img"));
     assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
     assertEquals("keep", Files.readString(target));
   }
