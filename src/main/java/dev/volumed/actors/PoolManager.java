@@ -11,7 +11,6 @@ import akka.actor.typed.javadsl.Receive;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.disk.VolumeBuilder;
 import dev.volumed.model.ErrorCode;
-import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
@@ -150,7 +149,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.Found found) {
-      CompletableFuture.supplyAsync(() -> new Ledger.Found(pool.store().measured(found.volume())), blocking)
+      CompletableFuture.supplyAsync(() -> new Ledger.Found(PoolStore.measured(pool.store().root(), found.volume())), blocking)
           .thenAccept(got.replyTo()::tell);
     } else {
       got.replyTo().tell(got.reply());
@@ -163,8 +162,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.VolumeList list) {
       CompletableFuture.supplyAsync(() -> {
-        List<Volume> measured = list.volumes().stream().map(pool.store()::measured).toList();
-        return new Ledger.VolumeList(list.pool(), measured);
+        return new Ledger.VolumeList(list.pool(), PoolStore.measured(pool.store().root(), list.volumes()));
       }, blocking).thenAccept(got.replyTo()::tell);
     } else {
       got.replyTo().tell(got.reply());

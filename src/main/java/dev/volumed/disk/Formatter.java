@@ -7,7 +7,6 @@ import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +92,7 @@ public final class Formatter {
 
   /**
    * The argv that formats image. The image must read as zeros (it was just made by
-   * {@link ImageFiles#allocate}), which all three allocations guarantee; that is why the options do not
+   * {@link OpenImage#create}), which all three allocations guarantee; that is why the options do not
    * depend on allocation today. It stays a parameter because the right options are a property of it.
    */
   public List<String> command(FileSystemType fs, Path image, String label, List<String> extraArgs, Allocation allocation) {
@@ -232,9 +231,6 @@ public final class Formatter {
 
   // ---- probing ------------------------------------------------------------------------------
 
-  /** What blkid recognises on an existing image (for adopting images volumed did not make). */
-  public record Probe(Optional<FileSystemType> fs, Optional<String> label) {}
-
   /** blkid probe of an image: TYPE and LABEL; empty when nothing is recognised or blkid is missing. */
   public Optional<Probe> probe(Path image) {
     Optional<Path> blkid = findExecutable("blkid");
@@ -244,54 +240,11 @@ public final class Formatter {
     }
     try {
       ToolProcesses.Result r = processes.run(List.of(blkid.get().toString(), "-o", "udev", "-p", image.toString()), PROBE_TIMEOUT);
-      return r.exitCode() == 0 ? parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
+      return r.exitCode() == 0 ? Probe.parseBlkid(r.output()) : Optional.empty(); // 2: nothing found
     } catch (IOException | ToolProcesses.TimeoutException e) {
       log.warn("blkid failed on {}: {}", image, e.toString());
       return Optional.empty();
     }
-  }
-
-  /**
-   * Reads blkid's udev format (ID_FS_TYPE, ID_FS_LABEL_ENC). The export format is no use for labels:
-   * it prints bytes above 0x7f as "M-..." sequences that cannot be read back.
-   */
-  static Optional<Probe> parseBlkid(String udev) {
-    Optional<String> type = Optional.empty();
-    Optional<String> label = Optional.empty();
-    for (String line : udev.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        String key = line.substring(0, eq);
-        String value = line.substring(eq + 1);
-        if (key.equals("ID_FS_TYPE")) {
-          type = Optional.of(value);
-        } else if (key.equals("ID_FS_LABEL_ENC")) {
-          label = Optional.of(decodeEnc(value));
-        }
-      }
-    }
-    if (type.isEmpty() && label.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(new Probe(type.flatMap(FileSystemType::fromWire), label));
-  }
-
-  /**
-   * ID_FS_LABEL_ENC holds the label's bytes with \xNN for what is unsafe; the output was read as
-   * ISO-8859-1, one char per byte, so the bytes are recovered and decoded as UTF-8.
-   */
-  private static String decodeEnc(String value) {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '\\' && i + 3 < value.length() && value.charAt(i + 1) == 'x') {
-        bytes.write(Integer.parseInt(value.substring(i + 2, i + 4), 16));
-        i += 3;
-      } else {
-        bytes.write(c);
-      }
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   /** Kills every mkfs or blkid this formatter still runs (at shutdown, after the grace period); returns how many. */

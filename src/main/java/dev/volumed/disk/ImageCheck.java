@@ -16,11 +16,11 @@ public final class ImageCheck {
   private ImageCheck() {}
 
   /** What is wrong with the image of spec, given what statx found at its name (empty: nothing there). */
-  static Optional<String> damage(VolumeSpec spec, Optional<PoolDir.Entry> found) {
+  static Optional<String> damage(VolumeSpec spec, Optional<Entry> found) {
     if (found.isEmpty()) {
       return Optional.of("the image is gone: there is nothing at its name");
     }
-    PoolDir.Entry entry = found.get();
+    Entry entry = found.get();
     if (entry.isFolder()) {
       return Optional.of("the image is a folder, not a file");
     }
@@ -34,7 +34,7 @@ public final class ImageCheck {
       return Optional.of("image is " + entry.size() + (entry.size() == 1 ? " byte" : " bytes")
           + " long, its metadata says " + spec.size());
     }
-    long allocated = entry.blocks() * 512;
+    long allocated = entry.allocatedBytes();
     if (spec.allocation().reservesBlocks() && allocated < spec.size()) {
       return Optional.of("image has " + allocated + " of its " + spec.size() + " bytes allocated on disk,"
           + " but its metadata says allocation " + spec.allocation().wireName() + " (every block allocated)");
@@ -50,15 +50,15 @@ public final class ImageCheck {
    * way that is a symlink or a file, or an image that cannot be inspected, is damage too.
    */
   static Result check(Path root, VolumeSpec spec) {
-    Optional<PoolDir.Entry> entry;
-    try (PoolDir folder = PoolDir.walk(root, spec.name(), false)) {
-      entry = folder.entry(ImageFiles.leafOf(spec.name()));
+    Optional<Entry> entry;
+    try (PoolDir folder = PoolWalk.walk(root, spec.name(), false)) {
+      entry = folder.entry(PoolWalk.leafOf(spec.name()));
     } catch (VolumeException e) {
       if (e.code() != ErrorCode.NOT_FOUND) {
         return new Result(0, Optional.of("cannot inspect the image: " + e.getMessage()));
       }
       entry = Optional.empty();
     }
-    return new Result(entry.map(e -> e.blocks() * 512).orElse(0L), damage(spec, entry));
+    return new Result(entry.map(Entry::allocatedBytes).orElse(0L), damage(spec, entry));
   }
 }

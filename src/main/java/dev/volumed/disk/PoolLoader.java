@@ -2,9 +2,6 @@ package dev.volumed.disk;
 
 import dev.volumed.model.FileSystemType;
 import dev.volumed.model.Allocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.volumed.model.Names;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -36,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PoolLoader {
   private static final Logger log = LoggerFactory.getLogger(PoolStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PoolStore store;
   private final Formatter formatter;
@@ -63,7 +59,7 @@ final class PoolLoader {
   List<Volume> load() {
     try {
       Files.createDirectories(root);
-      PoolDir.walkToFolder(root, PoolStore.META_DIR, true).close(); // never through a symlink under the root
+      PoolWalk.walkToFolder(root, PoolStore.META_DIR, true).close(); // never through a symlink under the root
       if (recover) {
         rollBackUnfinishedBatches();
       }
@@ -102,18 +98,18 @@ final class PoolLoader {
     try {
       for (Path note : notes) {
         String noteName = PoolStore.BATCH_DIR + "/" + note.getFileName();
-        if (!ImageFiles.isTempName(note.getFileName().toString())) {
+        if (!TempNames.isTemp(note.getFileName().toString())) {
           List<String> names;
           try {
-            names = readNote(note);
+            names = Metadata.noteNames(Files.readAllBytes(note));
           } catch (IOException | RuntimeException e) {
-            quarantine(noteName, "unreadable batch note (" + describe(e) + ")",
+            quarantine(noteName, "unreadable batch note (" + Metadata.describe(e) + ")",
                 "the volumes of that batch are kept, as volumed cannot tell which they were");
             continue;
           }
           int removed = 0;
           for (String name : names) {
-            if (Names.problem(name) == null && ImageFiles.deleteDurably(root, name)) {
+            if (Names.problem(name) == null && PoolFiles.deleteDurably(root, name)) {
               removed++;
               store.pruneEmptyParents(root.resolve(name));
             }
@@ -124,28 +120,11 @@ final class PoolLoader {
           log.warn("pool {}: an atomic batch ({}) was publishing when volumed stopped; removed its {} published"
               + " volumes, so none of it is kept", poolName, note.getFileName(), removed);
         }
-        ImageFiles.deleteDurably(root, noteName);
+        PoolFiles.deleteDurably(root, noteName);
       }
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
-  }
-
-
-  /** A batch note: the JSON list of its volumes' names. */
-  private static List<String> readNote(Path note) throws IOException {
-    JsonNode list = JSON.readTree(Files.readAllBytes(note));
-    List<String> names = new ArrayList<>();
-    if (list == null || !list.isArray()) {
-      throw new IOException("not a JSON list of volume names");
-    }
-    for (JsonNode name : list) {
-      if (!name.isTextual()) {
-        throw new IOException("not a JSON list of volume names");
-      }
-      names.add(name.asText());
-    }
-    return names;
   }
 
 
@@ -168,7 +147,7 @@ final class PoolLoader {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String fileName = file.getFileName().toString();
-        if (ImageFiles.isTempName(fileName)) {
+        if (TempNames.isTemp(fileName)) {
           if (recover) {
             log.info("pool {}: removing {} left by interrupted work", poolName, file);
             store.removeInPool(file);
@@ -192,19 +171,18 @@ final class PoolLoader {
   }
 
   /** A volume from its image and metadata (checked), or adopted; empty when the image went away meanwhile. */
-  private Optional<Volume> loadOne(Path image) throws IOException {
+  private Optional<Volume> loadOne(Path image) throws IOException, VolumeException {
     String name = root.relativize(image).toString();
     Optional<Volume> recorded = readMetadata(name);
     if (recorded.isPresent()) {
       return Optional.of(checked(recorded.get()));
     }
-    Volume adopted;
-    try {
-      adopted = adopt(image, name, Files.size(image), ImageFiles.allocatedBytes(image));
-    } catch (NoSuchFileException gone) {
+    Optional<Entry> found = PoolFiles.entry(root, name); // one statx, reached from the root without following
+    if (found.isEmpty() || !found.get().isRegularFile()) {
       log.warn("pool {}: {} went away while the pool was loading; not adopted", poolName, image);
       return Optional.empty();
     }
+    Volume adopted = adopt(image, name, found.get().size(), found.get().allocatedBytes());
     store.writeMetadata(adopted);
     log.info("pool {}: adopted {} ({} bytes, fs {}, {})", poolName, name, adopted.spec().size(),
         adopted.spec().fs().wireName(), adopted.spec().allocation().wireName());
@@ -222,9 +200,9 @@ final class PoolLoader {
   }
 
   private Volume adopt(Path image, String name, long size, long allocated) throws IOException {
-    Optional<Formatter.Probe> probe = formatter.probe(image);
-    FileSystemType fs = probe.flatMap(Formatter.Probe::fs).orElse(FileSystemType.NONE);
-    Optional<String> label = probe.flatMap(Formatter.Probe::label);
+    Optional<Probe> probe = formatter.probe(image);
+    FileSystemType fs = probe.flatMap(Probe::fs).orElse(FileSystemType.NONE);
+    Optional<String> label = probe.flatMap(Probe::label);
     Allocation allocation = allocated >= size ? Allocation.FALLOCATE : Allocation.SPARSE;
     Instant createdAt = Files.getLastModifiedTime(image, LinkOption.NOFOLLOW_LINKS).toInstant();
     VolumeSpec spec = new VolumeSpec(name, size, fs, label, List.of(), allocation);
@@ -235,22 +213,11 @@ final class PoolLoader {
   private Optional<Volume> readMetadata(String name) throws IOException {
     Path path = store.metadataPath(name);
     try {
-      JsonNode node = JSON.readTree(Files.readAllBytes(path));
-      List<String> mkfsArgs = new ArrayList<>();
-      node.path("mkfsArgs").forEach(arg -> mkfsArgs.add(arg.asText()));
-      VolumeSpec spec = new VolumeSpec(
-          name,
-          node.get("size").asLong(),
-          FileSystemType.fromWire(node.get("fs").asText()).orElseThrow(),
-          node.path("label").isTextual() ? Optional.of(node.get("label").asText()) : Optional.empty(),
-          mkfsArgs,
-          Allocation.fromWire(node.get("allocation").asText()).orElseThrow());
-      return Optional.of(new Volume(spec, Instant.parse(node.get("createdAt").asText()), 0,
-          Volume.State.READY, node.path("adopted").asBoolean(false)));
+      return Optional.of(Metadata.volume(name, Files.readAllBytes(path)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      quarantine(PoolStore.metadataName(name), "unreadable metadata (" + describe(e) + ")", "its image is adopted again");
+      quarantine(PoolStore.metadataName(name), "unreadable metadata (" + Metadata.describe(e) + ")", "its image is adopted again");
       return Optional.empty();
     }
   }
@@ -282,7 +249,7 @@ final class PoolLoader {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (ImageFiles.isTempName(file.getFileName().toString())) {
+        if (TempNames.isTemp(file.getFileName().toString())) {
           if (recover) {
             store.removeInPool(file);
           }
@@ -314,14 +281,5 @@ final class PoolLoader {
     } catch (VolumeException e) {
       throw new IOException("cannot quarantine " + root.resolve(name) + " (" + why + "): " + e.getMessage(), e);
     }
-  }
-
-  /** A short cause for a log line: Jackson's own message without its source excerpt. */
-  private static String describe(Exception e) {
-    if (e instanceof JsonProcessingException json) {
-      return json.getOriginalMessage() + (json.getLocation() == null ? ""
-          : " at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr());
-    }
-    return e.toString();
   }
 }

@@ -67,8 +67,8 @@ public final class PoolLock implements AutoCloseable {
       throw new Unavailable(pool, root, "the folder is not writable by volumed (a read-only mount, or no permission)");
     }
     int fd;
-    try (PoolDir meta = PoolDir.walkToFolder(root, ".volumed/meta", true);
-         PoolDir dot = PoolDir.walkToFolder(root, ".volumed", false)) {
+    try (PoolDir meta = PoolWalk.walkToFolder(root, ".volumed/meta", true);
+         PoolDir dot = PoolWalk.walkToFolder(root, ".volumed", false)) {
       fd = LibC.INSTANCE.openat(dot.fd(), "lock", LibC.O_RDWR | LibC.O_CREAT | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0644);
     } catch (VolumeException e) {
       throw new Unavailable(pool, root, e.getMessage());
@@ -79,7 +79,7 @@ public final class PoolLock implements AutoCloseable {
       LibC.INSTANCE.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
     } catch (LastErrorException e) {
       String holder = holder(fd);
-      PoolDir.Descriptor.closeQuietly(fd);
+      Descriptor.closeQuietly(fd);
       if (e.getErrorCode() == LibC.EAGAIN && holder.equals(String.valueOf(ProcessHandle.current().pid()))) {
         throw new Unavailable(pool, root, "another pool of this volumed already has that folder; give each pool its own");
       }
@@ -120,7 +120,7 @@ public final class PoolLock implements AutoCloseable {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      PoolDir.Descriptor.closeQuietly(fd);
+      Descriptor.closeQuietly(fd);
     }
   }
 }

@@ -1,31 +1,32 @@
 package dev.volumed.disk;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.model.VolumeException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A pool on disk: its images and, beside them under {@code .volumed/meta/}, one small JSON file
- * per volume with what the image itself cannot tell (allocation, label as asked, creation time).
+ * per volume with what the image itself cannot tell (allocation, label as asked, creation time)
+ * ({@link Metadata}), written and removed by {@link PoolFiles}; and the measuring of images by name,
+ * each reached from the pool's root by a {@link PoolWalk} that never follows a symlink.
  * Every method blocks; the ledger calls them on the blocking dispatcher.
  */
 public final class PoolStore {
   private static final Logger log = LoggerFactory.getLogger(PoolStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String META_DIR = ".volumed/meta";
   static final String META_SUFFIX = ".json";
   static final String BATCH_DIR = ".volumed/batches";
@@ -70,7 +71,7 @@ public final class PoolStore {
    */
   public void beginBatch(String batchId, List<String> names) throws IOException {
     try {
-      ImageFiles.writeDurably(root, batchNote(batchId), JSON.writeValueAsBytes(JSON.valueToTree(names)));
+      PoolFiles.write(root, batchNote(batchId), Metadata.noteBytes(names), true);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -79,7 +80,7 @@ public final class PoolStore {
   /** The batch's volumes are all published: removing the note is the batch's commit. */
   public void endBatch(String batchId) throws IOException {
     try {
-      ImageFiles.deleteDurably(root, batchNote(batchId));
+      PoolFiles.deleteDurably(root, batchNote(batchId));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -96,7 +97,7 @@ public final class PoolStore {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          if (ImageFiles.isTempName(file.getFileName().toString()) && removeInPool(file)) {
+          if (TempNames.isTemp(file.getFileName().toString()) && removeInPool(file)) {
             removed[0]++;
           }
           return FileVisitResult.CONTINUE;
@@ -118,18 +119,6 @@ public final class PoolStore {
   }
 
   /**
-   * A ready volume with the blocks its image uses now, reached from the pool's root without
-   * following a symlink; as it was when the image does not match its metadata (the refresh marks it).
-   */
-  public Volume measured(Volume volume) {
-    if (volume.state() != Volume.State.READY) {
-      return volume;
-    }
-    ImageCheck.Result now = ImageCheck.check(root, volume.spec());
-    return now.damage().isPresent() ? volume : volume.withAllocatedBytes(now.allocatedBytes());
-  }
-
-  /**
    * Writes a volume's metadata durably: temporary file, fsync, rename, fsync the folder, all reached
    * from the pool's root without following any symlink.
    */
@@ -139,9 +128,9 @@ public final class PoolStore {
 
   /** Without {@code durably} the fsyncs are left to a later flush of the whole file system. */
   public void writeMetadata(Volume volume, boolean durably) throws IOException {
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(volume));
+    byte[] bytes = Metadata.bytes(volume);
     try {
-      ImageFiles.write(root, metadataName(volume.name()), bytes, durably);
+      PoolFiles.write(root, metadataName(volume.name()), bytes, durably);
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -149,7 +138,7 @@ public final class PoolStore {
 
   public void deleteMetadata(String name) throws IOException {
     try {
-      ImageFiles.deleteDurably(root, metadataName(name));
+      PoolFiles.deleteDurably(root, metadataName(name));
     } catch (VolumeException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -160,7 +149,7 @@ public final class PoolStore {
     Path base = root.toAbsolutePath().normalize();
     Path file = image.toAbsolutePath().normalize();
     if (file.startsWith(base) && !file.equals(base)) {
-      ImageFiles.pruneEmptyFolders(base, base.relativize(file).toString());
+      PoolFiles.pruneEmptyFolders(base, base.relativize(file).toString());
     }
   }
 
@@ -174,7 +163,7 @@ public final class PoolStore {
    */
   boolean removeInPool(Path file) {
     try {
-      return ImageFiles.deleteDurably(root, root.relativize(file).toString());
+      return PoolFiles.deleteDurably(root, root.relativize(file).toString());
     } catch (VolumeException e) {
       log.warn("pool {}: cannot remove {}: {}", poolName, file, e.getMessage());
       return false;
@@ -185,24 +174,63 @@ public final class PoolStore {
     return root.resolve(META_DIR).resolve(name + META_SUFFIX);
   }
 
-  private static ObjectNode toJson(Volume volume) {
-    VolumeSpec spec = volume.spec();
-    ObjectNode node = JSON.createObjectNode();
-    node.put("version", 1);
-    node.put("name", spec.name());
-    node.put("size", spec.size());
-    node.put("fs", spec.fs().wireName());
-    if (spec.label().isPresent()) {
-      node.put("label", spec.label().get());
-    } else {
-      node.putNull("label");
+  // ---- measuring by name, never through a symlink ------------------------------------------------
+
+  /**
+   * The volumes with the blocks their images use now (READY ones; the others as they are), each image
+   * reached from the pool's root without following any symlink; a folder is walked to once for the
+   * whole list. A volume whose image cannot be measured (gone, or behind a symlink) keeps its figure.
+   */
+  public static List<Volume> measured(Path poolRoot, List<Volume> volumes) {
+    Map<String, Optional<PoolDir>> folders = new HashMap<>(); // "vm1" of "vm1/root.img"; empty: not reachable
+    try {
+      List<Volume> result = new ArrayList<>(volumes.size());
+      for (Volume volume : volumes) {
+        result.add(volume.state() == Volume.State.READY ? measuredIn(poolRoot, folders, volume) : volume);
+      }
+      return result;
+    } finally {
+      folders.values().forEach(folder -> folder.ifPresent(PoolDir::close));
     }
-    ArrayNode args = node.putArray("mkfsArgs");
-    spec.mkfsArgs().forEach(args::add);
-    node.put("allocation", spec.allocation().wireName());
-    node.put("createdAt", volume.createdAt().toString());
-    node.put("adopted", volume.adopted());
-    return node;
   }
 
+  /** {@link #measured(Path, List)} of one volume. */
+  public static Volume measured(Path poolRoot, Volume volume) {
+    return measured(poolRoot, List.of(volume)).get(0);
+  }
+
+  private static Volume measuredIn(Path poolRoot, Map<String, Optional<PoolDir>> folders, Volume volume) {
+    String name = volume.name();
+    String parent = name.substring(0, Math.max(0, name.lastIndexOf('/')));
+    Optional<PoolDir> folder = folders.computeIfAbsent(parent, p -> {
+      try {
+        return Optional.of(PoolWalk.walk(poolRoot, name, false));
+      } catch (VolumeException e) {
+        return Optional.empty();
+      }
+    });
+    try {
+      Optional<Entry> entry = folder.isPresent() ? folder.get().entry(PoolWalk.leafOf(name)) : Optional.empty();
+      return entry.map(e -> volume.withAllocatedBytes(e.allocatedBytes())).orElse(volume);
+    } catch (VolumeException e) {
+      return volume;
+    }
+  }
+
+  /**
+   * st_blocks * 512 of the volume name in the pool at poolRoot: the bytes its image really uses, reached
+   * without following any symlink. NoSuchFileException when nothing is there.
+   */
+  public static long allocatedBytes(Path poolRoot, String name) throws IOException {
+    Optional<Entry> entry;
+    try {
+      entry = PoolFiles.entry(poolRoot, name);
+    } catch (VolumeException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    if (entry.isEmpty()) {
+      throw new NoSuchFileException(poolRoot.resolve(name).toString());
+    }
+    return entry.get().allocatedBytes();
+  }
 }

@@ -26,12 +26,12 @@ final class Quarantine {
    */
   static Path move(Path root, String name) throws VolumeException {
     String flat = name.substring(name.indexOf('/') + 1).replace('/', '+') + "." + STAMP.format(Instant.now());
-    try (PoolDir from = PoolDir.walk(root, name, false);
-         PoolDir to = PoolDir.walkToFolder(root, DIR, true)) {
+    try (PoolDir from = PoolWalk.walk(root, name, false);
+         PoolDir to = PoolWalk.walkToFolder(root, DIR, true)) {
       for (int attempt = 0; ; attempt++) {
         String leaf = attempt == 0 ? flat : flat + "-" + attempt;
         try {
-          from.moveTo(ImageFiles.leafOf(name), to, leaf);
+          from.moveTo(PoolWalk.leafOf(name), to, leaf);
           to.sync();
           from.sync();
           return to.pathOf(leaf);

@@ -57,26 +57,26 @@ public final class VolumeBuilder {
   public Prepared prepare(VolumeSpec spec) throws VolumeException {
     formatter.checkAvailable(spec.fs());
     String name = spec.name();
-    String leaf = ImageFiles.leafOf(name);
+    String leaf = PoolWalk.leafOf(name);
     Path image = store.root().resolve(name);
-    PoolDir folder = PoolDir.walk(store.root(), name, true);
-    String tempName = ImageFiles.tempNameFor(leaf);
+    PoolDir folder = PoolWalk.walk(store.root(), name, true);
+    String tempName = TempNames.forLeaf(leaf);
     boolean kept = false;
     Path device = null;
     try {
-      folder.refuseSymlink(leaf, name);
+      PoolWalk.refuseSymlink(folder, leaf, name);
       OpenImage created;
       try {
-        created = folder.createImage(tempName, spec.size(), spec.allocation(), pool.mode());
+        created = OpenImage.create(folder, tempName, spec.size(), spec.allocation(), pool.mode());
       } catch (VolumeException e) {
         if (!folder.removed()) {
           throw e;
         }
         // A failed volume of the same folder pruned it after our walk: make it again, once.
         folder.close();
-        folder = PoolDir.walk(store.root(), name, true);
-        folder.refuseSymlink(leaf, name);
-        created = folder.createImage(tempName, spec.size(), spec.allocation(), pool.mode());
+        folder = PoolWalk.walk(store.root(), name, true);
+        PoolWalk.refuseSymlink(folder, leaf, name);
+        created = OpenImage.create(folder, tempName, spec.size(), spec.allocation(), pool.mode());
       }
       try (OpenImage open = created) {
         device = open.devicePath();
@@ -122,7 +122,7 @@ public final class VolumeBuilder {
         prepared.folder().syncFile(prepared.temp().getFileName().toString());
       }
       store.writeMetadata(prepared.volume(), durably);
-      prepared.folder().renameNoReplace(prepared.temp().getFileName().toString(), ImageFiles.leafOf(name));
+      prepared.folder().renameNoReplace(prepared.temp().getFileName().toString(), PoolWalk.leafOf(name));
       if (durably) {
         prepared.folder().sync();
       }
@@ -136,7 +136,7 @@ public final class VolumeBuilder {
 
   /** Flushes the whole pool file system, then removes the batch's note: the batch has happened. */
   public void commitBatch(String batchId) throws VolumeException {
-    ImageFiles.syncFileSystem(store.root());
+    PoolFiles.syncFileSystem(store.root());
     endBatch(batchId);
   }
 
@@ -224,9 +224,9 @@ public final class VolumeBuilder {
    * volume's metadata and books entry go all the same.
    */
   public void delete(String name) throws VolumeException {
-    try (PoolDir folder = PoolDir.walk(store.root(), name, false)) {
-      String leaf = ImageFiles.leafOf(name);
-      if (folder.entry(leaf).map(PoolDir.Entry::isFolder).orElse(false)) {
+    try (PoolDir folder = PoolWalk.walk(store.root(), name, false)) {
+      String leaf = PoolWalk.leafOf(name);
+      if (folder.entry(leaf).map(Entry::isFolder).orElse(false)) {
         if (folder.removeEmptyFolder(leaf)) {
           folder.sync();
         } else {

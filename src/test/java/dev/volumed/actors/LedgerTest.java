@@ -17,7 +17,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.volumed.model.Allocation;
 import dev.volumed.model.FileSystemType;
 import dev.volumed.disk.Formatter;
-import dev.volumed.disk.ImageFiles;
+import dev.volumed.disk.TestImages;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.model.FormatOverhead;
 import dev.volumed.model.Volume;
@@ -761,7 +761,7 @@ class LedgerTest {
     writtenImage(root.resolve("scratch.img"), 64 * KIB);
     sparseImage(root.resolve("vm3/blank.img"), MIB);
     // Left by a creation that was interrupted.
-    Path leftover = ImageFiles.tempPathFor(root.resolve("vm4/big.img"));
+    Path leftover = TestImages.tempPathFor(root.resolve("vm4/big.img"));
     sparseImage(leftover, GIB);
 
     Pool pool = pool("loaded", root, store, OptionalLong.of(100 * GIB), 0, 1.0, plentyOfSpace());

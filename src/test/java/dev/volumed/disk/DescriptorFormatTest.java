@@ -39,9 +39,9 @@ class DescriptorFormatTest {
       "btrfs, 160, pool", "vfat, 64, ESP", "swap, 64, swap0"})
   void formatsThroughTheDescriptorPath(String wire, long mib, String label) throws Exception {
     FileSystemType fs = FileSystemType.fromWire(wire).orElseThrow();
-    Formatter.Probe expected = new Formatter.Probe(Optional.of(fs), Optional.of(label));
+    Probe expected = new Probe(Optional.of(fs), Optional.of(label));
     try (PoolDir folder = PoolDir.open(dir);
-         OpenImage image = folder.createImage(wire + ".img", mib * MIB, Allocation.SPARSE,
+         OpenImage image = OpenImage.create(folder, wire + ".img", mib * MIB, Allocation.SPARSE,
              PosixFilePermissions.fromString("rw-------"))) {
       Path device = image.devicePath();
       assertTrue(device.toString().matches("/proc/\\d+/fd/\\d+"), device.toString());
@@ -57,13 +57,13 @@ class DescriptorFormatTest {
   void formatsTheOpenFileEvenWhenItsNameNowPointsElsewhere() throws Exception {
     Path decoy = Files.write(dir.resolve("decoy"), new byte[4096]);
     try (PoolDir folder = PoolDir.open(dir);
-         OpenImage image = folder.createImage("moved.img", 64 * MIB, Allocation.SPARSE,
+         OpenImage image = OpenImage.create(folder, "moved.img", 64 * MIB, Allocation.SPARSE,
              PosixFilePermissions.fromString("rw-------"))) {
       Files.move(dir.resolve("moved.img"), dir.resolve("elsewhere.img"));
       Files.createSymbolicLink(dir.resolve("moved.img"), decoy); // the old name now leads to another file
       formatter.format(image.devicePath(), FileSystemType.EXT4, "moved", List.of(), Allocation.SPARSE);
     }
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("moved"))),
+    assertEquals(Optional.of(new Probe(Optional.of(FileSystemType.EXT4), Optional.of("moved"))),
         formatter.probe(dir.resolve("elsewhere.img")));
     assertTrue(java.util.Arrays.equals(new byte[4096], Files.readAllBytes(decoy)), "the decoy was not touched");
   }

@@ -85,10 +85,10 @@ class FormatOverheadTest {
     List<String> mkfsArgs = args == null ? List.of() : Arrays.asList(args.trim().split(" +"));
     POLICY.check(fs, mkfsArgs);
     Path img = dir.resolve(wire + ".img");
-    ImageFiles.allocate(img, bytes, Allocation.SPARSE, PosixFilePermissions.fromString("rw-------"));
+    TestImages.allocate(img, bytes, Allocation.SPARSE, PosixFilePermissions.fromString("rw-------"));
     try {
       formatter.format(img, fs, null, mkfsArgs, Allocation.SPARSE);
-      long written = ImageFiles.allocatedBytes(img);
+      long written = TestImages.allocatedBytes(img);
       long estimate = FormatOverhead.estimate(fs, bytes, mkfsArgs);
       assertTrue(written <= estimate, wire + " " + size + " " + mkfsArgs + " wrote " + written / MIB
           + " MiB, estimated " + estimate / MIB + " MiB");

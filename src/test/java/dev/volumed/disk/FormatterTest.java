@@ -38,7 +38,7 @@ class FormatterTest {
 
   private Path image(String name, long size, Allocation allocation) throws VolumeException {
     Path img = dir.resolve(name);
-    ImageFiles.allocate(img, size, allocation, MODE_0600);
+    TestImages.allocate(img, size, allocation, MODE_0600);
     return img;
   }
 
@@ -50,7 +50,7 @@ class FormatterTest {
     Path img = image(wire + ".img", mib * MIB, Allocation.SPARSE);
     formatter.format(img, fs, label, List.of(), Allocation.SPARSE);
     assertEquals(mib * MIB, Files.size(img), "formatting must not change the size");
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(fs), Optional.of(label))), formatter.probe(img));
+    assertEquals(Optional.of(new Probe(Optional.of(fs), Optional.of(label))), formatter.probe(img));
   }
 
   @ParameterizedTest
@@ -62,7 +62,7 @@ class FormatterTest {
     Path img = image(wire + ".img", mib * MIB, allocation);
     formatter.format(img, fs, null, List.of(), allocation);
     assertEquals(mib * MIB, Files.size(img));
-    long allocated = ImageFiles.allocatedBytes(img);
+    long allocated = TestImages.allocatedBytes(img);
     assertTrue(allocated >= mib * MIB, wire + " punched holes: " + allocated + " < " + mib * MIB);
   }
 
@@ -70,7 +70,7 @@ class FormatterTest {
   void tenGibSparseExt4CostsOnlyAFewMib() throws Exception {
     Path img = image("big.img", 10L << 30, Allocation.SPARSE);
     formatter.format(img, FileSystemType.EXT4, "big", List.of(), Allocation.SPARSE);
-    long allocated = ImageFiles.allocatedBytes(img);
+    long allocated = TestImages.allocatedBytes(img);
     // Measured 4.2 MiB with e2fsprogs 1.47.0; mke2fs defaults write ~68 MiB.
     assertTrue(allocated <= 16 * MIB, "10 GiB sparse ext4 uses " + allocated + " bytes on disk");
   }
@@ -81,7 +81,7 @@ class FormatterTest {
     formatter.format(img, FileSystemType.EXT2, null, List.of(), Allocation.SPARSE);
     // ext2 has no lazy inode table init; without assume_storage_prezeroed mke2fs writes ~160 MiB here.
     long limit = ext2PrezeroedSupported() ? 16 * MIB : 256 * MIB;
-    assertTrue(ImageFiles.allocatedBytes(img) <= limit, "ext2 uses " + ImageFiles.allocatedBytes(img));
+    assertTrue(TestImages.allocatedBytes(img) <= limit, "ext2 uses " + TestImages.allocatedBytes(img));
   }
 
   private boolean ext2PrezeroedSupported() {
@@ -193,7 +193,7 @@ class FormatterTest {
     // Not through the policy, which refuses a positional: this is the second line of defence.
     Path victim = Path.of("").toAbsolutePath().resolve("victim-" + java.util.UUID.randomUUID() + ".img");
     try {
-      ImageFiles.allocate(victim, 200 * MIB, Allocation.SPARSE, MODE_0600);
+      TestImages.allocate(victim, 200 * MIB, Allocation.SPARSE, MODE_0600);
       Files.write(victim, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);
       Path img = image("b.img", 200 * MIB, Allocation.SPARSE);
       VolumeException e = assertThrows(VolumeException.class, () -> formatter.format(img, FileSystemType.BTRFS, null,
@@ -222,7 +222,7 @@ class FormatterTest {
     // mke2fs keeps only its last -E: before, this dropped nodiscard and punched holes in the image.
     Path reserved = image("r.img", 256 * MIB, Allocation.FALLOCATE);
     formatter.format(reserved, FileSystemType.EXT4, null, List.of("-E", "stride=16"), Allocation.FALLOCATE);
-    assertTrue(ImageFiles.allocatedBytes(reserved) >= 256 * MIB, "holes: " + ImageFiles.allocatedBytes(reserved));
+    assertTrue(TestImages.allocatedBytes(reserved) >= 256 * MIB, "holes: " + TestImages.allocatedBytes(reserved));
   }
 
   @Test
@@ -235,9 +235,9 @@ class FormatterTest {
     // blkid -o udev prints the label's UTF-8 bytes as they are and \xNN for unsafe ASCII; read as ISO-8859-1.
     String raw = new String("ID_FS_LABEL=my_d\u00e9\nID_FS_LABEL_ENC=my\\x20d\u00e9\\x2a\nID_FS_TYPE=ext4\n"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
-    assertEquals(Optional.of(new Formatter.Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
-        Formatter.parseBlkid(raw));
-    assertEquals(Optional.of(new Formatter.Probe(Optional.empty(), Optional.empty())),
-        Formatter.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Formatter.Probe(p.fs(), Optional.empty())));
+    assertEquals(Optional.of(new Probe(Optional.of(FileSystemType.EXT4), Optional.of("my d\u00e9*"))),
+        Probe.parseBlkid(raw));
+    assertEquals(Optional.of(new Probe(Optional.empty(), Optional.empty())),
+        Probe.parseBlkid("ID_FS_TYPE=ntfs\n").map(p -> new Probe(p.fs(), Optional.empty())));
   }
 }

@@ -26,7 +26,7 @@ class ImageCheckTest {
     Files.write(pool.resolve("written.img"), new byte[(int) SIZE]);
     ImageCheck.Result written = ImageCheck.check(pool, spec("written.img", Allocation.FULL));
     assertEquals(Optional.empty(), written.damage());
-    assertEquals(ImageFiles.allocatedBytes(pool.resolve("written.img")), written.allocatedBytes());
+    assertEquals(TestImages.allocatedBytes(pool.resolve("written.img")), written.allocatedBytes());
   }
 
   @Test

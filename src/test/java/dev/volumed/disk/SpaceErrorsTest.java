@@ -53,7 +53,7 @@ class SpaceErrorsTest {
     for (Allocation allocation : List.of(Allocation.FALLOCATE, Allocation.FULL)) {
       Path img = mnt.resolve(allocation.wireName() + ".img");
       VolumeException e = assertThrows(VolumeException.class,
-          () -> ImageFiles.allocate(img, 128 * MIB, allocation, MODE_0600));
+          () -> TestImages.allocate(img, 128 * MIB, allocation, MODE_0600));
       assertEquals(ErrorCode.INSUFFICIENT_SPACE, e.code(), e.getMessage());
       assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
       assertFalse(Files.exists(img), "a failed allocation must leave no file");
@@ -66,17 +66,17 @@ class SpaceErrorsTest {
   @Test
   void fallocateOnExt2IsUnsupportedAndSuggestsSparseOrFull() throws Exception {
     Path fsImage = dir.resolve("ext2.img");
-    ImageFiles.allocate(fsImage, 64 * MIB, Allocation.SPARSE, MODE_0600);
+    TestImages.allocate(fsImage, 64 * MIB, Allocation.SPARSE, MODE_0600);
     assertEquals(0, run("mkfs.ext2", "-F", "-q", fsImage.toString()));
     Path mnt = mount(fsImage.toString(), "ext2", "loop");
     Path img = mnt.resolve("f.img");
     VolumeException e = assertThrows(VolumeException.class,
-        () -> ImageFiles.allocate(img, 8 * MIB, Allocation.FALLOCATE, MODE_0600));
+        () -> TestImages.allocate(img, 8 * MIB, Allocation.FALLOCATE, MODE_0600));
     assertEquals(ErrorCode.UNSUPPORTED, e.code());
     assertTrue(e.getMessage().contains("\"sparse\"") && e.getMessage().contains("\"full\""), e.getMessage());
     assertFalse(Files.exists(img));
-    ImageFiles.allocate(img, 8 * MIB, Allocation.FULL, MODE_0600); // the suggested alternative works
-    assertTrue(ImageFiles.allocatedBytes(img) >= 8 * MIB);
+    TestImages.allocate(img, 8 * MIB, Allocation.FULL, MODE_0600); // the suggested alternative works
+    assertTrue(TestImages.allocatedBytes(img) >= 8 * MIB);
   }
 
   private static boolean isRoot() {

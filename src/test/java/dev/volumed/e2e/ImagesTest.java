@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.volumed.disk.ImageFiles;
+import dev.volumed.disk.PoolStore;
 import dev.volumed.testing.TestDaemon;
 import dev.volumed.testing.Tools;
 import java.io.IOException;
@@ -48,7 +48,7 @@ class ImagesTest {
     Path image = Path.of(volume.get("path").asText());
     assertEquals(daemon.pool().resolve("vm1/root.img"), image);
     assertEquals(10L << 30, Files.size(image));
-    long allocated = ImageFiles.allocatedBytes(image);
+    long allocated = PoolStore.allocatedBytes(daemon.pool(), "vm1/root.img");
     assertTrue(allocated <= 16 * MIB, "10 GiB sparse ext4 took " + allocated + " bytes");
     assertEquals(allocated, volume.get("allocatedBytes").asLong());
     Map<String, String> blkid = blkid(image);
@@ -72,7 +72,7 @@ class ImagesTest {
     Path image = Path.of(volume.get("path").asText());
     long bytes = volume.get("size").asLong();
     assertEquals(bytes, Files.size(image));
-    assertTrue(ImageFiles.allocatedBytes(image) >= bytes, name + " has holes after formatting");
+    assertTrue(PoolStore.allocatedBytes(daemon.pool(), name) >= bytes, name + " has holes after formatting");
     if (!fs.equals("none")) {
       assertEquals(fs, blkid(image).get("TYPE"));
     }
