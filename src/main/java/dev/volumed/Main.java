@@ -5,7 +5,6 @@ import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import dev.volumed.Supervisor;
 import dev.volumed.disk.Formatter;
 import dev.volumed.disk.PoolLock;
 import dev.volumed.settings.Settings;

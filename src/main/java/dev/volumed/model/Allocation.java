@@ -3,7 +3,7 @@ package dev.volumed.model;
 import java.util.Locale;
 import java.util.Optional;
 
-/** How the blocks of a new image are obtained (DESIGN.md, "allocation"). */
+/** How the blocks of a new image are obtained; fallocate and full volumes count as committed space. */
 public enum Allocation {
   /** Truncate to size: blocks are allocated when written. */
   SPARSE,

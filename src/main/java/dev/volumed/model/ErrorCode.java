@@ -1,6 +1,6 @@
 package dev.volumed.model;
 
-/** The error codes of wire protocol v1 (DESIGN.md, "Error codes"). */
+/** The error codes of wire protocol v1: every failure a client sees carries one, with a message. */
 public enum ErrorCode {
   BAD_REQUEST,
   UNKNOWN_OP,
