@@ -149,8 +149,9 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.Found found) {
-      CompletableFuture.supplyAsync(() -> new Ledger.Found(PoolStore.measured(pool.store().root(), found.volume())), blocking)
-          .thenAccept(got.replyTo()::tell);
+      CompletableFuture.<Ledger.GetReply>supplyAsync(
+              () -> new Ledger.Found(PoolStore.measured(pool.store().root(), found.volume())), blocking)
+          .whenComplete((reply, failure) -> got.replyTo().tell(failure == null ? reply : unmeasured(failure)));
     } else {
       got.replyTo().tell(got.reply());
     }
@@ -161,13 +162,19 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.VolumeList list) {
-      CompletableFuture.supplyAsync(() -> {
-        return new Ledger.VolumeList(list.pool(), PoolStore.measured(pool.store().root(), list.volumes()));
-      }, blocking).thenAccept(got.replyTo()::tell);
+      CompletableFuture.<Ledger.ListReply>supplyAsync(
+              () -> new Ledger.VolumeList(list.pool(), PoolStore.measured(pool.store().root(), list.volumes())), blocking)
+          .whenComplete((reply, failure) -> got.replyTo().tell(failure == null ? reply : unmeasured(failure)));
     } else {
       got.replyTo().tell(got.reply());
     }
     return this;
+  }
+
+  /** Measuring is read-only: one that throws is answered, never left without a reply. */
+  private Ledger.Refused unmeasured(Throwable failure) {
+    return new Ledger.Refused(ErrorCode.IO_ERROR, "pool " + pool.settings().name()
+        + " could not measure its images: " + failure);
   }
 
   private Ledger.Refused unanswered(Throwable failure) {
