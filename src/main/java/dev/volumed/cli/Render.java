@@ -13,7 +13,8 @@ final class Render {
   private Render() {}
 
   static String ping(JsonNode result) {
-    return "volumed " + text(result.path("version")) + ", protocol " + text(result.path("protocol")) + "\n";
+    return "volumed " + text(result.path("version")) + ", protocol " + text(result.path("protocol")) + "\n"
+        + unavailable(result);
   }
 
   static String pools(JsonNode result) {
@@ -43,7 +44,7 @@ final class Render {
           bytes(pool.path("availableForSparseBytes")),
           ratio.isNumber() ? ratio.asText() + "x" : text(ratio));
     }
-    return table.render();
+    return table.render() + unavailable(result);
   }
 
   static String volumes(JsonNode result) {
@@ -70,7 +71,25 @@ final class Render {
           text(volume.path("state")),
           time(volume.path("createdAt")));
     }
-    return table.render();
+    StringBuilder damaged = new StringBuilder();
+    for (JsonNode volume : result.path("volumes")) {
+      if (volume.hasNonNull("damage")) {
+        damaged.append("damaged: ").append(text(volume.path("pool"))).append(' ').append(text(volume.path("name")))
+            .append(": ").append(text(volume.path("damage"))).append('\n');
+      }
+    }
+    return table.render() + damaged + unavailable(result);
+  }
+
+  /** A line per pool that cannot use its books now (the daemon names them under "unavailable"). */
+  static String unavailable(JsonNode result) {
+    StringBuilder lines = new StringBuilder();
+    for (JsonNode pool : result.path("unavailable")) {
+      JsonNode error = pool.path("error");
+      lines.append("unavailable: pool ").append(text(pool.path("name"))).append(" (").append(text(pool.path("path")))
+          .append("): ").append(text(error.path("code"))).append(' ').append(text(error.path("message"))).append('\n');
+    }
+    return lines.toString();
   }
 
   /** One volume as {@code key: value} lines; {@code existed: true} when create found it there. */
@@ -85,6 +104,9 @@ final class Render {
     lines.row("allocation:", text(volume.path("allocation")));
     lines.row("allocated:", exactBytes(volume.path("allocatedBytes")));
     lines.row("state:", text(volume.path("state")));
+    if (volume.hasNonNull("damage")) {
+      lines.row("damage:", text(volume.path("damage")));
+    }
     lines.row("created:", time(volume.path("createdAt")));
     if (volume.path("existed").asBoolean(false)) {
       lines.row("existed:", "true");

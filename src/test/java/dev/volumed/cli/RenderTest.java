@@ -107,4 +107,24 @@ class RenderTest {
     assertEquals("yesterday", Render.time(json("'yesterday'")));
     assertEquals("2025-11-25T12:00:00Z", Render.time(json("'2025-11-25T14:00:00.5+02:00'")));
   }
+
+  @Test
+  void aDamagedVolumeShowsItsReasonInGetAndUnderTheList() throws Exception {
+    String damaged = VOLUME.replace("'state':'ready'", "'state':'damaged','damage':'image is 1 byte long, its metadata says 10737418240'");
+    String one = Render.volume(json(damaged));
+    assertTrue(one.contains("state:       damaged\n"), one);
+    assertTrue(one.contains("damage:      image is 1 byte long, its metadata says 10737418240\n"), one);
+    assertFalse(Render.volume(json(VOLUME)).contains("damage:"));
+    String list = Render.volumes(json("{'volumes':[" + damaged + "]}"));
+    assertTrue(list.endsWith("damaged: default vm1/var.img: image is 1 byte long, its metadata says 10737418240\n"), list);
+  }
+
+  @Test
+  void poolsThatCannotUseTheirBooksAreNamedAfterPingPoolsAndList() throws Exception {
+    String unavailable = "'unavailable':[{'name':'fast','path':'/nvme/v','error':{'code':'IO_ERROR','message':'cannot load'}}]";
+    String line = "unavailable: pool fast (/nvme/v): IO_ERROR cannot load\n";
+    assertEquals("volumed 0.1.0, protocol 1\n" + line, Render.ping(json("{'version':'0.1.0','protocol':1," + unavailable + "}")));
+    assertTrue(Render.pools(json("{'pools':[]," + unavailable + "}")).endsWith(line));
+    assertTrue(Render.volumes(json("{'volumes':[]," + unavailable + "}")).endsWith(line));
+  }
 }
