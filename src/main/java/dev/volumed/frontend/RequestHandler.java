@@ -31,6 +31,8 @@ final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
   private final Drain drain = new Drain();
+  /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
+  private final LongReplies longReplies = new LongReplies(Runtime.getRuntime().availableProcessors());
 
   RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.operations = new Operations(system, managers, settings);
@@ -83,8 +85,9 @@ final class RequestHandler implements Connection.Handler {
           operations::pool);
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a
-          // time, and encoded on the blocking dispatcher rather than on the stream's.
-          ? budget.whenRoom(() -> operations.run(decoded).thenApplyAsync(Replies::result, operations.blocking()))
+          // time per connection and a few at a time in all, and encoded on the blocking dispatcher.
+          ? budget.whenRoom(() -> longReplies.run(
+              () -> operations.run(decoded).thenApplyAsync(Replies::result, operations.blocking())))
           : operations.run(decoded).thenApply(Replies::result);
     } catch (VolumeException e) {
       result = CompletableFuture.failedFuture(e);
