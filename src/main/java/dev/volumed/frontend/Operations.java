@@ -122,12 +122,18 @@ final class Operations {
 
   /** Each pool's answer to GetStats, by pool. */
   private CompletionStage<Map<Pool, Ledger.StatsReply>> allStats() {
-    Map<Pool, CompletableFuture<Ledger.StatsReply>> asked = new LinkedHashMap<>();
-    for (Pool pool : pools.values()) {
-      asked.put(pool, ask(pool.manager(), PoolManager.GetStats::new).toCompletableFuture());
+    return askEach(List.copyOf(pools.values()), PoolManager.GetStats::new);
+  }
+
+  /** Asks every one of the pools at once; their answers by pool, in the pools' order, once all have come. */
+  private <R> CompletionStage<Map<Pool, R>> askEach(List<Pool> selected,
+      Function<ActorRef<R>, PoolManager.Command> message) {
+    Map<Pool, CompletableFuture<R>> asked = new LinkedHashMap<>();
+    for (Pool pool : selected) {
+      asked.put(pool, this.<R, PoolManager.Command>ask(pool.manager(), message).toCompletableFuture());
     }
     return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
-      Map<Pool, Ledger.StatsReply> replies = new LinkedHashMap<>();
+      Map<Pool, R> replies = new LinkedHashMap<>();
       asked.forEach((pool, reply) -> replies.put(pool, reply.join()));
       return replies;
     });
@@ -170,13 +176,7 @@ final class Operations {
   private CompletionStage<Result> list(Request.ListVolumes request) throws VolumeException {
     boolean one = request.pool().isPresent();
     List<Pool> selected = one ? List.of(pool(request.pool().get())) : List.copyOf(pools.values());
-    Map<Pool, CompletableFuture<Ledger.ListReply>> asked = new LinkedHashMap<>();
-    for (Pool pool : selected) {
-      asked.put(pool, ask(pool.manager(), PoolManager.ListVolumes::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
-      Map<Pool, Ledger.ListReply> lists = new LinkedHashMap<>();
-      asked.forEach((pool, reply) -> lists.put(pool, reply.join()));
+    return this.<Ledger.ListReply>askEach(selected, PoolManager.ListVolumes::new).thenApply(lists -> {
       if (one && lists.values().iterator().next() instanceof Ledger.Refused refused) {
         throw new CompletionException(Replies.refusal(refused));
       }

@@ -85,7 +85,7 @@ final class RequestHandler implements Connection.Handler {
           operations::pool);
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a
-          // time per connection and a few at a time in all, and encoded on the blocking dispatcher.
+          // time per connection and one per core in all (LongReplies), encoded on the blocking dispatcher.
           ? budget.whenRoom(() -> longReplies.run(
               () -> operations.run(decoded).thenApplyAsync(Replies::result, operations.blocking())))
           : operations.run(decoded).thenApply(Replies::result);
