@@ -50,9 +50,16 @@ public final class ImageCheck {
    * way that is a symlink or a file, or an image that cannot be inspected, is damage too.
    */
   static Result check(Path root, VolumeSpec spec) {
+    try (Folders folders = new Folders(root)) {
+      return check(folders, spec);
+    }
+  }
+
+  /** {@link #check(Path, VolumeSpec)} within a pass that walks to each folder once. */
+  static Result check(Folders folders, VolumeSpec spec) {
     Optional<Entry> entry;
-    try (PoolDir folder = PoolWalk.walk(root, spec.name(), false)) {
-      entry = folder.entry(PoolWalk.leafOf(spec.name()));
+    try {
+      entry = folders.entry(spec.name());
     } catch (VolumeException e) {
       if (e.code() != ErrorCode.NOT_FOUND) {
         return new Result(0, Optional.of("cannot inspect the image: " + e.getMessage()));

@@ -112,8 +112,10 @@ public final class PoolStore {
   /** Each volume's image checked against its metadata: the blocks it really uses, and its damage if any. */
   public Map<String, ImageCheck.Result> measure(List<VolumeSpec> specs) {
     Map<String, ImageCheck.Result> result = new HashMap<>();
-    for (VolumeSpec spec : specs) {
-      result.put(spec.name(), ImageCheck.check(root, spec));
+    try (Folders folders = new Folders(root)) {
+      for (VolumeSpec spec : specs) {
+        result.put(spec.name(), ImageCheck.check(folders, spec));
+      }
     }
     return result;
   }
@@ -182,15 +184,12 @@ public final class PoolStore {
    * whole list. A volume whose image cannot be measured (gone, or behind a symlink) keeps its figure.
    */
   public static List<Volume> measured(Path poolRoot, List<Volume> volumes) {
-    Map<String, Optional<PoolDir>> folders = new HashMap<>(); // "vm1" of "vm1/root.img"; empty: not reachable
-    try {
+    try (Folders folders = new Folders(poolRoot)) {
       List<Volume> result = new ArrayList<>(volumes.size());
       for (Volume volume : volumes) {
-        result.add(volume.state() == Volume.State.READY ? measuredIn(poolRoot, folders, volume) : volume);
+        result.add(volume.state() == Volume.State.READY ? measuredIn(folders, volume) : volume);
       }
       return result;
-    } finally {
-      folders.values().forEach(folder -> folder.ifPresent(PoolDir::close));
     }
   }
 
@@ -199,19 +198,9 @@ public final class PoolStore {
     return measured(poolRoot, List.of(volume)).get(0);
   }
 
-  private static Volume measuredIn(Path poolRoot, Map<String, Optional<PoolDir>> folders, Volume volume) {
-    String name = volume.name();
-    String parent = name.substring(0, Math.max(0, name.lastIndexOf('/')));
-    Optional<PoolDir> folder = folders.computeIfAbsent(parent, p -> {
-      try {
-        return Optional.of(PoolWalk.walk(poolRoot, name, false));
-      } catch (VolumeException e) {
-        return Optional.empty();
-      }
-    });
+  private static Volume measuredIn(Folders folders, Volume volume) {
     try {
-      Optional<Entry> entry = folder.isPresent() ? folder.get().entry(PoolWalk.leafOf(name)) : Optional.empty();
-      return entry.map(e -> volume.withAllocatedBytes(e.allocatedBytes())).orElse(volume);
+      return folders.entry(volume.name()).map(e -> volume.withAllocatedBytes(e.allocatedBytes())).orElse(volume);
     } catch (VolumeException e) {
       return volume;
     }
