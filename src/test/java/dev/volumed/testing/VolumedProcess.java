@@ -159,6 +159,16 @@ public final class VolumedProcess implements AutoCloseable {
           }
         } catch (Exception e) {
           last = e;
+        } catch (AssertionError closed) {
+          // The connection ended without a reply: the process is exiting (say how), or, if it lives
+          // on, the ping is tried again and the test's output says that it happened.
+          if (process.waitFor(5, TimeUnit.SECONDS)) {
+            throw new AssertionError("volumed closed the ping connection and exited with " + process.exitValue()
+                + " before answering; " + describeLog(), closed);
+          }
+          System.out.println("VolumedProcess: volumed (pid " + process.pid() + ") closed a ping connection"
+              + " during start-up without a reply and still runs; trying again");
+          last = new IOException(closed.getMessage());
         }
       }
       Thread.sleep(50); // polling a process we do not control: there is nothing to await on
