@@ -57,7 +57,7 @@ public final class Activation {
     }
     if (!(inherited instanceof ServerSocketChannel server)) {
       throw new Refused("the file descriptor systemd handed over is not a listening stream socket ("
-          + inherited + "); the socket unit must use ListenStream= with a Unix socket path");
+          + inherited + "); the socket unit must use ListenStream= with a Unix socket path, and Accept=no");
     }
     try {
       if (!(server.getLocalAddress() instanceof UnixDomainSocketAddress)) {

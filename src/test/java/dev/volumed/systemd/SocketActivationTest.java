@@ -15,6 +15,7 @@ import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.Tools;
+import dev.volumed.testing.VolumedProcess;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,7 +125,7 @@ class SocketActivationTest {
     // NOTIFY_SOCKET naming nothing: the one failed send is logged and volumed serves on.
     Path socket = dir.resolve("run").resolve("volumed.sock");
     Path config = config(socket, dir.resolve("pool"), "");
-    ProcessBuilder builder = dev.volumed.testing.VolumedProcess.command(config);
+    ProcessBuilder builder = VolumedProcess.command(config);
     builder.environment().put("NOTIFY_SOCKET", dir.resolve("nobody-listens.sock").toString());
     // A LISTEN_PID of another process (e.g. the shell that ran volumed) is not volumed's: it binds its own.
     builder.environment().put("LISTEN_FDS", "1");
@@ -143,6 +144,28 @@ class SocketActivationTest {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  @Test
+  void aHandedDescriptorThatIsNoListeningUnixSocketStopsVolumedWithExitTwo() throws Exception {
+    Path socket = dir.resolve("run").resolve("volumed.sock");
+    Path config = config(socket, dir.resolve("pool"), "");
+    Path file = Files.writeString(dir.resolve("not-a-socket"), "a file\n");
+    String java = String.join(" ", VolumedProcess.command(config).command().stream().map(a -> "'" + a + "'").toList());
+    // LISTEN_PID must be volumed's own: the shell sets its pid and execs java, which keeps it.
+    assertRefused("LISTEN_PID=$$ LISTEN_FDS=1 exec " + java + " 3<'" + file + "'", "the file descriptor systemd handed over is not a listening stream socket");
+    assertRefused("LISTEN_PID=$$ LISTEN_FDS=2 exec " + java + " 3<'" + file + "' 4<'" + file + "'",
+        "LISTEN_FDS=2: volumed serves exactly one socket");
+    assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "nothing is bound instead");
+  }
+
+  private void assertRefused(String shell, String expected) throws Exception {
+    Process process = new ProcessBuilder("sh", "-c", "export LISTEN_PID LISTEN_FDS; " + shell)
+        .redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
+    assertEquals(2, process.exitValue(), output);
+    assertTrue(output.contains("volumed: " + expected), output);
   }
 
   /** Images and their metadata as volumed writes them: fs none, sparse, so the start only loads books. */
