@@ -7,6 +7,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * systemd's socket activation (sd_listen_fds): when {@code LISTEN_PID} is this process and
@@ -36,7 +37,13 @@ public final class Activation {
   public static Optional<ServerSocketChannel> adopt(Map<String, String> env) throws Refused {
     String fds = env.get("LISTEN_FDS");
     String pid = env.get("LISTEN_PID");
-    if (fds == null || pid == null || !pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+    if (fds == null || pid == null) {
+      return Optional.empty();
+    }
+    if (!pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+      // Meant for another process: a launcher that forks java instead of exec-ing it gets here.
+      LoggerFactory.getLogger(Activation.class).warn("LISTEN_FDS is set for process {}, not this one ({}):"
+          + " serving socket.path instead of the socket systemd handed over", pid, ProcessHandle.current().pid());
       return Optional.empty();
     }
     if (!fds.equals("1")) {

@@ -1,6 +1,7 @@
 package dev.volumed.systemd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -137,6 +138,43 @@ class DebPackageIT {
     Units.Verdict verdict = Units.verify(unpacked, "volumed.socket", "volumed.service");
     assertEquals(0, verdict.exit(), verdict.output());
     assertEquals("", verdict.output(), "systemd-analyze has nothing to say");
+  }
+
+  /**
+   * postinst where no systemd runs (a chroot, an image build): the group is added and the socket
+   * enabled through deb-systemd-helper, and without init-system-helpers it still succeeds. The
+   * host's addgroup and deb-systemd-helper would change this machine, so stand-ins on PATH record
+   * how they are called.
+   */
+  @Test
+  void postinstAddsTheGroupAndEnablesTheSocketWhereNoSystemdRuns() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(Files.isDirectory(Path.of("/run/systemd/system")),
+        "systemd runs on this machine: postinst would start units on it");
+    Path postinst = Files.writeString(dir.resolve("postinst"),
+        run(List.of("dpkg-deb", "--info", deb.toString(), "postinst"), Map.of()).output());
+    Path calls = dir.resolve("calls");
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    stub(bin, "getent", "exit 2"); // no volumed group yet
+    stub(bin, "addgroup", "echo \"addgroup $*\" >> \"$CALLS\"");
+    stub(bin, "deb-systemd-helper", "echo \"deb-systemd-helper $*\" >> \"$CALLS\"");
+    Map<String, String> env = Map.of("PATH", bin.toString(), "CALLS", calls.toString());
+    Run first = run(List.of("/bin/sh", postinst.toString(), "configure"), env);
+    assertEquals(0, first.exit(), first.output());
+    assertEquals(List.of("addgroup --system volumed", "deb-systemd-helper unmask volumed.socket",
+        "deb-systemd-helper --quiet was-enabled volumed.socket", "deb-systemd-helper enable volumed.socket"),
+        Files.readAllLines(calls));
+    // An upgrade in a chroot without init-system-helpers: the group is there, nothing else is called.
+    Files.delete(calls);
+    Files.delete(bin.resolve("deb-systemd-helper"));
+    stub(bin, "getent", "exit 0");
+    Run upgrade = run(List.of("/bin/sh", postinst.toString(), "configure", "0.0.9"), env);
+    assertEquals(0, upgrade.exit(), upgrade.output());
+    assertFalse(Files.exists(calls), "nothing called");
+  }
+
+  private static void stub(Path bin, String name, String body) throws Exception {
+    Path file = Files.writeString(bin.resolve(name), "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   private static JsonNode pingWhenUp(Path socket, Process process, Path log) throws Exception {

@@ -141,6 +141,7 @@ class SocketActivationTest {
       assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "a socket volumed bound itself is removed");
       String text = Files.readString(log);
       assertEquals(1, text.split("cannot notify systemd", -1).length - 1, "logged once:\n" + text);
+      assertTrue(text.contains("LISTEN_FDS is set for process 1, not this one"), text);
     } finally {
       process.destroyForcibly();
     }
