@@ -67,9 +67,15 @@ public final class Activation {
           + inherited + "); the socket unit must use ListenStream= with a Unix socket path, and Accept=no");
     }
     try {
-      if (!(server.getLocalAddress() instanceof UnixDomainSocketAddress)) {
+      if (!(server.getLocalAddress() instanceof UnixDomainSocketAddress address)) {
         throw new Refused("the socket systemd handed over listens on " + server.getLocalAddress()
             + ": volumed serves a Unix socket only; give ListenStream= a path such as /run/volumed/volumed.sock");
+      }
+      // Who may connect starts from the socket file's owner and group: an abstract socket has none.
+      if (address.getPath().toString().isEmpty()) {
+        throw new Refused("the socket systemd handed over has no path (an abstract ListenStream=@...): volumed"
+            + " lets in the owner and group of its socket file, so give ListenStream= a path such as"
+            + " /run/volumed/volumed.sock");
       }
     } catch (IOException e) {
       throw new Refused("cannot read the address of the socket systemd handed over: " + e.getMessage());

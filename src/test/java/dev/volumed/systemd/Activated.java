@@ -78,6 +78,14 @@ final class Activated implements AutoCloseable {
     return Files.readString(log, StandardCharsets.UTF_8);
   }
 
+  /** The exit code of a volumed that stops by itself (bounded wait). */
+  int waitForExit() throws Exception {
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new AssertionError("volumed still runs after 60 s; log: " + log);
+    }
+    return process.exitValue();
+  }
+
   /** SIGTERM, then the exit code (bounded wait). */
   int terminate() throws Exception {
     process.destroy();

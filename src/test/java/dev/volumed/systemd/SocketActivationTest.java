@@ -160,6 +160,22 @@ class SocketActivationTest {
     assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "nothing is bound instead");
   }
 
+  @Test
+  void anAbstractSocketHasNoFileToSayWhoMayConnectAndIsRefused() throws Exception {
+    Path config = config(dir.resolve("run/volumed.sock"), dir.resolve("pool"), "");
+    String name = "@volumed-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path log = dir.resolve("abstract.log");
+    try (Activated daemon = Activated.start(config, Path.of(name), null, log)) {
+      // The tool starts volumed on the first connection; volumed refuses the socket and exits 2.
+      Process poke = new ProcessBuilder(NotifyListener.PYTHON, "-c", "import socket\n"
+          + "s = socket.socket(socket.AF_UNIX)\ns.connect('\\0" + name.substring(1) + "')\n").start();
+      assertTrue(poke.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(2, daemon.waitForExit(), daemon.logText());
+      assertTrue(daemon.logText().contains("volumed: the socket systemd handed over has no path"), daemon.logText());
+    }
+    assertFalse(Files.exists(dir.resolve("run"), LinkOption.NOFOLLOW_LINKS), "nothing is bound instead");
+  }
+
   private void assertRefused(String shell, String expected) throws Exception {
     Process process = new ProcessBuilder("sh", "-c", "export LISTEN_PID LISTEN_FDS; " + shell)
         .redirectErrorStream(true).start();
