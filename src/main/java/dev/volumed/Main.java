@@ -4,13 +4,14 @@ import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import dev.volumed.disk.Formatter;
 import dev.volumed.disk.PoolLock;
 import dev.volumed.settings.Settings;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.volumed.systemd.Activation;
+import dev.volumed.systemd.Notifier;
+import java.nio.channels.ServerSocketChannel;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -23,16 +24,41 @@ public final class Main {
   private static List<PoolLock> held;
 
   public static void main(String[] args) {
+    Arguments arguments;
     Config config;
     try {
-      config = load(args);
+      arguments = Arguments.parse(args);
+      if (arguments instanceof Arguments.PrintVersion) {
+        System.out.println("volumed " + Version.current());
+        System.exit(0);
+        return;
+      } else if (arguments instanceof Arguments.PrintHelp) {
+        System.out.println(Arguments.USAGE);
+        System.exit(0);
+        return;
+      }
+      config = Arguments.load(arguments instanceof Arguments.CheckConfig check ? List.of(check.file())
+          : ((Arguments.Serve) arguments).files());
     } catch (IllegalArgumentException e) {
       System.err.println("volumed: " + e.getMessage());
-      System.err.println("usage: volumed [--config FILE]");
+      System.err.println(Arguments.USAGE);
       System.exit(2);
       return;
     } catch (ConfigException e) {
       // a HOCON syntax error or a substitution that names nothing: one line, with file and line
+      System.err.println("volumed: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (arguments instanceof Arguments.CheckConfig check) {
+      System.exit(ConfigCheck.run(check.file(), config, System.out, System.err));
+      return;
+    }
+    // Before anything else could ask for the inherited channel: a socket systemd handed over.
+    Optional<ServerSocketChannel> handed;
+    try {
+      handed = Activation.adopt(System.getenv());
+    } catch (Activation.Refused e) {
       System.err.println("volumed: " + e.getMessage());
       System.exit(2);
       return;
@@ -59,8 +85,8 @@ public final class Main {
       return;
     }
     Formatter formatter = new Formatter(settings.format().timeout());
-    ActorSystem<Supervisor.Command> system =
-        ActorSystem.create(Supervisor.create(settings, formatter), "volumed", config);
+    ActorSystem<Supervisor.Command> system = ActorSystem.create(
+        Supervisor.create(settings, formatter, handed, Notifier.fromEnvironment(System.getenv())), "volumed", config);
     // SIGTERM and SIGINT run the coordinated shutdown (unbind, drain, stop) and exit 0.
     AtomicBoolean signalled = new AtomicBoolean();
     for (String name : new String[] {"TERM", "INT"}) {
@@ -77,30 +103,5 @@ public final class Main {
         System.exit(1);
       }
     });
-  }
-
-  /** The packaged defaults, with {@code --config FILE} read over them. */
-  static Config load(String[] args) {
-    Config overrides = ConfigFactory.empty();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--config" -> {
-          if (i + 1 >= args.length) {
-            throw new IllegalArgumentException("--config needs a file");
-          }
-          Path file = Path.of(args[++i]);
-          if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("config file " + file + " does not exist");
-          }
-          overrides = ConfigFactory.parseFile(file.toFile()).withFallback(overrides);
-        }
-        case "-h", "--help" -> {
-          System.out.println("usage: volumed [--config FILE]");
-          System.exit(0);
-        }
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-    }
-    return overrides.withFallback(ConfigFactory.load()).resolve();
   }
 }

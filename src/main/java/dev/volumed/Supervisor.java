@@ -18,11 +18,15 @@ import dev.volumed.disk.VolumeBuilder;
 import dev.volumed.frontend.FrontEnd;
 import dev.volumed.settings.PoolSettings;
 import dev.volumed.settings.Settings;
+import dev.volumed.systemd.Notifier;
+import dev.volumed.systemd.Readiness;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.LoggerFactory;
@@ -38,7 +42,12 @@ public final class Supervisor {
 
   private Supervisor() {}
 
-  public static Behavior<Command> create(Settings settings, Formatter formatter) {
+  /**
+   * @param handed the listening socket systemd handed over, else empty (the front end binds its own)
+   * @param notifier tells systemd when volumed is ready and when it stops (sends nothing outside systemd)
+   */
+  public static Behavior<Command> create(Settings settings, Formatter formatter, Optional<ServerSocketChannel> handed,
+      Notifier notifier) {
     return Behaviors.setup(context -> {
       Map<String, ActorRef<PoolManager.Command>> managers = new LinkedHashMap<>();
       List<PoolStore> stores = new ArrayList<>();
@@ -56,10 +65,14 @@ public final class Supervisor {
             "pool-" + pool.name()));
       }
       rollBackOnShutdown(context, formatter, stores, settings.shutdown().grace());
+      // Stopped with the system: it only tells systemd, so nothing of it is worth a restart.
+      ActorRef<Readiness.Command> readiness = context.spawn(
+          Readiness.create(notifier, Map.copyOf(managers), settings.socket().requestTimeout()), "readiness");
       // The front end binds and accepts with blocking calls, so it lives on the blocking dispatcher.
       // If it fails the daemon cannot serve anyone: it stops, and so does the system (see Main).
       ActorRef<FrontEnd.Command> frontEnd = context.spawn(
-          Behaviors.supervise(FrontEnd.create(settings, Map.copyOf(managers)))
+          Behaviors.supervise(FrontEnd.create(settings, Map.copyOf(managers), handed,
+                  () -> readiness.tell(Readiness.Listening.INSTANCE)))
               .onFailure(SupervisorStrategy.stop()),
           "front-end",
           DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Packages point one way: model at the bottom; settings, protocol and accounting on it; disk on
- * those; the actors above; the front end and the CLI on top; Main and the guardian (this package)
- * wire everything. A package cycle, or an arrow the wrong way, fails here.
+ * those; the actors above; the front end and the CLI on top; systemd's protocols (socket
+ * activation, readiness) beside the front end; Main and the guardian (this package) wire
+ * everything. A package cycle, or an arrow the wrong way, fails here.
  */
 class ArchitectureTest {
   private static JavaClasses classes;
@@ -76,6 +77,17 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.volumed.frontend..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.disk..",
             "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void systemdIsWiredInByTheRootAloneAndKnowsOnlyThePoolActors() {
+    noClasses().that().resideOutsideOfPackages("dev.volumed", "dev.volumed.systemd..")
+        .should().dependOnClassesThat().resideInAPackage("dev.volumed.systemd..")
+        .check(classes);
+    noClasses().that().resideInAPackage("dev.volumed.systemd..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
+            "dev.volumed.disk..", "dev.volumed.frontend..", "dev.volumed.cli..")
         .check(classes);
   }
 

@@ -15,6 +15,7 @@ import dev.volumed.model.VolumeException;
 import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
@@ -27,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The socket front end: binds the Unix domain socket, runs one stream per connection, and
- * closes and unlinks the socket when it stops.
+ * The socket front end: serves the listening socket handed over by the service manager, else
+ * binds {@code socket.path}; runs one stream per connection, and closes the socket when it stops.
  */
 public final class FrontEnd {
   private static final Logger log = LoggerFactory.getLogger(FrontEnd.class);
@@ -37,16 +38,21 @@ public final class FrontEnd {
 
   private FrontEnd() {}
 
-  public static Behavior<Command> create(
-      Settings settings, Map<String, ActorRef<PoolManager.Command>> pools) {
+  /**
+   * @param handed the listening socket systemd handed over (socket activation), else empty
+   * @param onListening told once the socket accepts
+   */
+  public static Behavior<Command> create(Settings settings, Map<String, ActorRef<PoolManager.Command>> pools,
+      Optional<ServerSocketChannel> handed, Runnable onListening) {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
-      SocketServer server = SocketServer.bind(socket);
+      // Socket activation: systemd made the socket (path, mode, group) and keeps it; socket.path is unused.
+      SocketServer server = handed.isPresent() ? SocketServer.adopt(handed.get()) : SocketServer.bind(socket);
       RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       ConnectionSlots slots = new ConnectionSlots(socket.maxConnections(), socket.maxConnectionsPerUid());
       drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, slots, io);
-      PeerCheck peers = PeerCheck.resolve(socket.path(), socket.allowedUids(), socket.allowedGids());
+      PeerCheck peers = PeerCheck.resolve(server.path(), socket.allowedUids(), socket.allowedGids());
       io.execute(() -> server.acceptLoop(channel -> {
         UnixDomainPrincipal peer;
         try {
@@ -71,6 +77,7 @@ public final class FrontEnd {
         }
         Connection.run(channel, handler, socket, context.getSystem(), () -> slots.release(channel));
       }));
+      onListening.run();
       return Behaviors.receive(Command.class)
           .onSignal(PostStop.class, signal -> {
             server.close();

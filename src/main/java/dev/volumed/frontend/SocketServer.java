@@ -14,17 +14,30 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The listening Unix domain socket: bind (replacing a stale socket file), accept, close and unlink. */
+/**
+ * The listening Unix domain socket: one bound here (replacing a stale socket file) or one handed
+ * over by the service manager; accept, and close. Only a socket bound here is unlinked: a handed
+ * one's file belongs to whoever made it, and stays for the next start.
+ */
 final class SocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
 
   private final Path path;
   private final ServerSocketChannel server;
+  private final boolean bound;
   private volatile boolean closed;
 
-  private SocketServer(Path path, ServerSocketChannel server) {
+  private SocketServer(Path path, ServerSocketChannel server, boolean bound) {
     this.path = path;
     this.server = server;
+    this.bound = bound;
+  }
+
+  /** A listening socket handed over (socket activation); its mode and owner are its maker's. */
+  static SocketServer adopt(ServerSocketChannel handed) throws IOException {
+    Path path = ((UnixDomainSocketAddress) handed.getLocalAddress()).getPath().toAbsolutePath();
+    log.info("listening on {} (handed over by the service manager)", path);
+    return new SocketServer(path, handed, false);
   }
 
   static SocketServer bind(Settings.Socket settings) throws IOException {
@@ -40,7 +53,7 @@ final class SocketServer implements AutoCloseable {
       throw e;
     }
     log.info("listening on {}", path);
-    return new SocketServer(path, server);
+    return new SocketServer(path, server, true);
   }
 
   /** A socket file that nobody answers on is left from an earlier run: it goes. A live one is another daemon. */
@@ -58,6 +71,11 @@ final class SocketServer implements AutoCloseable {
       log.info("replacing stale socket file {}", path);
       Files.delete(path);
     }
+  }
+
+  /** Where clients connect. */
+  Path path() {
+    return path;
   }
 
   /** Accepts until closed; blocks the calling thread. */
@@ -81,7 +99,9 @@ final class SocketServer implements AutoCloseable {
     closed = true;
     try {
       server.close();
-      Files.deleteIfExists(path);
+      if (bound) {
+        Files.deleteIfExists(path);
+      }
       log.info("closed {}", path);
     } catch (IOException e) {
       log.warn("closing {}: {}", path, e.toString());

@@ -21,7 +21,8 @@ final class PoolPaths {
   static void check(ConfigReader volumed, Path socket, List<PoolSettings> pools) {
     List<Path> real = new ArrayList<>();
     for (PoolSettings pool : pools) {
-      real.add(pool.path() == null ? null : realPath(volumed, key(pool), pool.path()));
+      Path path = pool.path() == null ? null : realPath(volumed, key(pool), pool.path());
+      real.add(path == null ? null : folderOrNull(volumed, key(pool), pool.path(), path));
     }
     for (int i = 0; i < pools.size(); i++) {
       for (int j = i + 1; j < pools.size(); j++) {
@@ -46,6 +47,24 @@ final class PoolPaths {
             + " which holds only the pool's images");
       }
     }
+  }
+
+  /**
+   * A pool's folder is a folder, or will be made inside one: a path at or under a file (or
+   * anything else that is not a folder) could never be opened, so it is refused now.
+   */
+  private static Path folderOrNull(ConfigReader volumed, String key, Path written, Path real) {
+    Path existing = real;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || Files.isDirectory(existing)) {
+      return real;
+    }
+    volumed.problems().add(volumed.name(key) + " = " + written + ": " + (existing.equals(real) ? "is not a folder"
+        : "lies under " + existing + ", which is not a folder") + "; give the folder that holds (or will hold)"
+        + " the pool's images");
+    return null;
   }
 
   private static String key(PoolSettings pool) {

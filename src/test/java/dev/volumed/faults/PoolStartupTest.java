@@ -67,7 +67,8 @@ class PoolStartupTest {
     assertEquals(2, VolumedProcess.exitCodeOf(config("file.conf", dir.resolve("volumed.sock"), pool), log, EXIT_WITHIN),
         Files.readString(log));
     String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(output.contains("volumed: pool default (" + pool + ") cannot be opened: it is not a folder"), output);
+    // Refused with the configuration's other problems, before any pool is opened.
+    assertTrue(output.contains("volumed: volumed.pools.default.path = " + pool + ": is not a folder"), output);
     assertEquals("a file, not a folder", Files.readString(pool), "the file is left as it was");
   }
 
@@ -98,7 +99,8 @@ class PoolStartupTest {
     assertEquals(2, VolumedProcess.exitCodeOf(config("parent.conf", dir.resolve("volumed.sock"), pool), log, EXIT_WITHIN),
         Files.readString(log));
     String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(output.contains("volumed: pool default (" + pool + ") cannot be opened: cannot create the folder"), output);
+    assertTrue(output.contains("volumed: volumed.pools.default.path = " + pool + ": lies under " + dir.resolve("parent")
+        + ", which is not a folder"), output);
   }
 
   private VolumedProcess start(Path config, Path socket) throws Exception {

@@ -43,7 +43,8 @@ public final class TestDaemon implements AutoCloseable {
     Config config = config(dir, hocon);
     Settings settings = Settings.from(config);
     ActorSystem<Supervisor.Command> system = ActorSystem.create(
-        Supervisor.create(settings, new Formatter(settings.format().timeout())), "volumed-test", config);
+        Supervisor.create(settings, new Formatter(settings.format().timeout()), java.util.Optional.empty(),
+            dev.volumed.systemd.Notifier.fromEnvironment(java.util.Map.of())), "volumed-test", config);
     TestDaemon daemon = new TestDaemon(system, settings);
     daemon.awaitReady(Duration.ofSeconds(20));
     return daemon;
