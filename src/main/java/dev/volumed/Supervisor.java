@@ -40,6 +40,9 @@ public final class Supervisor {
 
   public static Behavior<Command> create(Settings settings, Formatter formatter) {
     return Behaviors.setup(context -> {
+      if (!Metrics.start(context, settings.metrics(), formatter)) {
+        return Behaviors.stopped();
+      }
       Map<String, ActorRef<PoolManager.Command>> managers = new LinkedHashMap<>();
       List<PoolStore> stores = new ArrayList<>();
       for (PoolSettings pool : settings.pools()) {

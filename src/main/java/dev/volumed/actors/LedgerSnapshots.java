@@ -1,0 +1,80 @@
+package dev.volumed.actors;
+
+import akka.actor.typed.Behavior;
+import akka.actor.typed.Signal;
+import akka.actor.typed.javadsl.Receive;
+import dev.volumed.accounting.Books;
+import dev.volumed.accounting.Figures;
+import dev.volumed.accounting.Space;
+import dev.volumed.metrics.PoolSnapshot;
+import dev.volumed.metrics.VolumedMetrics;
+import dev.volumed.model.Volume;
+import dev.volumed.settings.PoolSettings;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * Hands a ledger's books to the metrics as an immutable {@link PoolSnapshot}: after every message
+ * that may change them (so the gauges equal the books) and after each refresh. It runs on the
+ * ledger's own turn, reads only the ledger's state, and never reads the file system itself outside
+ * a refresh: between refreshes the free space is the last reading the ledger took.
+ */
+final class LedgerSnapshots {
+  private final VolumedMetrics metrics;
+  private final PoolSettings pool;
+  private final Books books;
+  private final SpaceReadings space;
+  private final Volumes<?> volumes;
+
+  LedgerSnapshots(VolumedMetrics metrics, PoolSettings pool, Books books, SpaceReadings space, Volumes<?> volumes) {
+    this.metrics = metrics;
+    this.pool = pool;
+    this.books = books;
+    this.space = space;
+    this.volumes = volumes;
+    metrics.publish(snapshot(space.lastTaken()));
+  }
+
+  /** The ledger's receive, publishing after each message but the ones that only read. */
+  Receive<LedgerProtocol.Command> publishingAfterChanges(Receive<LedgerProtocol.Command> receive) {
+    return new Receive<>() {
+      @Override
+      public Behavior<LedgerProtocol.Command> receiveMessage(LedgerProtocol.Command message) throws Exception {
+        Behavior<LedgerProtocol.Command> next = receive.receiveMessage(message);
+        if (!(message instanceof LedgerProtocol.Get || message instanceof LedgerProtocol.ListVolumes
+            || message instanceof LedgerProtocol.GetStats)) {
+          metrics.publish(snapshot(space.lastTaken()));
+        }
+        return next;
+      }
+
+      @Override
+      public Behavior<LedgerProtocol.Command> receiveSignal(Signal signal) throws Exception {
+        return receive.receiveSignal(signal);
+      }
+    };
+  }
+
+  /** A refresh has measured the images: the file system is read again, and the metrics told. */
+  void refreshed() {
+    metrics.refreshed(snapshot(space.last()));
+  }
+
+  private PoolSnapshot snapshot(Space now) {
+    Figures figures = books.figures(now);
+    List<PoolSnapshot.VolumeFigures> perVolume = metrics.perVolume()
+        ? volumes.all().stream().map(LedgerSnapshots::figures).toList()
+        : List.of();
+    return new PoolSnapshot(pool.name(), figures.capacity(), figures.usable(), books.committed(), books.provisioned(),
+        books.allocated(), now.free(), pool.maxOvercommitRatio(), volumes.size(), level(), perVolume);
+  }
+
+  /** volumed_pool_level: none until the ledger computes the pool's level (0 ok, 1 warn, 2 critical, 3 full). */
+  private OptionalInt level() {
+    return OptionalInt.empty();
+  }
+
+  private static PoolSnapshot.VolumeFigures figures(Volume volume) {
+    return new PoolSnapshot.VolumeFigures(volume.name(), volume.spec().size(), volume.allocatedBytes());
+  }
+}
