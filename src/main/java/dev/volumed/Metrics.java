@@ -24,7 +24,8 @@ final class Metrics {
       export = MetricsExport.start(metrics, settings);
     } catch (IOException e) {
       context.getLog().error("volumed.metrics.listen = {}: cannot listen there ({}); free that address or choose"
-          + " another", settings.listen().map(Object::toString).orElse("?"), e.toString());
+          + " another", settings.listen().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).orElse("?"),
+          e.toString());
       return false;
     }
     CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-metrics",
