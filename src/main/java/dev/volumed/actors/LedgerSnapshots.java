@@ -25,6 +25,8 @@ final class LedgerSnapshots {
   private final Books books;
   private final SpaceReadings space;
   private final Volumes<?> volumes;
+  /** The volumes' figures as last published: reused after a message that cannot change them. */
+  private List<PoolSnapshot.VolumeFigures> perVolume = List.of();
 
   LedgerSnapshots(VolumedMetrics metrics, PoolSettings pool, Books books, SpaceReadings space, Volumes<?> volumes) {
     this.metrics = metrics;
@@ -32,7 +34,7 @@ final class LedgerSnapshots {
     this.books = books;
     this.space = space;
     this.volumes = volumes;
-    metrics.publish(snapshot(space.lastTaken()));
+    metrics.publish(snapshot(space.lastTaken(), true));
   }
 
   /** The ledger's receive, publishing after each message but the ones that only read. */
@@ -43,7 +45,11 @@ final class LedgerSnapshots {
         Behavior<LedgerProtocol.Command> next = receive.receiveMessage(message);
         if (!(message instanceof LedgerProtocol.Get || message instanceof LedgerProtocol.ListVolumes
             || message instanceof LedgerProtocol.GetStats)) {
-          metrics.publish(snapshot(space.lastTaken()));
+          // Reservations change the figures, not the published volumes: their list is not built again.
+          boolean volumesMayChange = !(message instanceof LedgerProtocol.Reserve
+              || message instanceof LedgerProtocol.ReserveBatch || message instanceof LedgerProtocol.Release
+              || message instanceof LedgerProtocol.BeginDelete);
+          metrics.publish(snapshot(space.lastTaken(), volumesMayChange));
         }
         return next;
       }
@@ -57,14 +63,14 @@ final class LedgerSnapshots {
 
   /** A refresh has measured the images: the file system is read again, and the metrics told. */
   void refreshed() {
-    metrics.refreshed(snapshot(space.last()));
+    metrics.refreshed(snapshot(space.last(), true));
   }
 
-  private PoolSnapshot snapshot(Space now) {
+  private PoolSnapshot snapshot(Space now, boolean volumesMayChange) {
     Figures figures = books.figures(now);
-    List<PoolSnapshot.VolumeFigures> perVolume = metrics.perVolume()
-        ? volumes.all().stream().map(LedgerSnapshots::figures).toList()
-        : List.of();
+    if (volumesMayChange && metrics.perVolume()) {
+      perVolume = volumes.all().stream().map(LedgerSnapshots::figures).toList();
+    }
     return new PoolSnapshot(pool.name(), figures.capacity(), figures.usable(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), pool.maxOvercommitRatio(), volumes.size(), level(), perVolume);
   }
