@@ -26,7 +26,7 @@ final class LedgerSnapshots {
   private final SpaceReadings space;
   private final Volumes<?> volumes;
   /** The volumes' figures as last published: reused after a message that cannot change them. */
-  private List<PoolSnapshot.VolumeFigures> perVolume = List.of();
+  private List<Volume> perVolume = List.of();
 
   LedgerSnapshots(VolumedMetrics metrics, PoolSettings pool, Books books, SpaceReadings space, Volumes<?> volumes) {
     this.metrics = metrics;
@@ -69,7 +69,7 @@ final class LedgerSnapshots {
   private PoolSnapshot snapshot(Space now, boolean volumesMayChange) {
     Figures figures = books.figures(now);
     if (volumesMayChange && metrics.perVolume()) {
-      perVolume = volumes.all().stream().map(LedgerSnapshots::figures).toList();
+      perVolume = List.copyOf(volumes.all());
     }
     return new PoolSnapshot(pool.name(), figures.capacity(), figures.usable(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), pool.maxOvercommitRatio(), volumes.size(), level(), perVolume);
@@ -78,9 +78,5 @@ final class LedgerSnapshots {
   /** volumed_pool_level: none until the ledger computes the pool's level (0 ok, 1 warn, 2 critical, 3 full). */
   private OptionalInt level() {
     return OptionalInt.empty();
-  }
-
-  private static PoolSnapshot.VolumeFigures figures(Volume volume) {
-    return new PoolSnapshot.VolumeFigures(volume.name(), volume.spec().size(), volume.allocatedBytes());
   }
 }

@@ -1,11 +1,12 @@
 package dev.volumed.metrics;
 
+import dev.volumed.model.Volume;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Collection;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The pool and volume gauges: each scrape reads the pools' latest {@link PoolSnapshot}s, so the
@@ -36,9 +37,9 @@ final class PoolGauges {
         .register(registry);
     if (perVolume) {
       volume(registry, pools, "volumed_volume_size_bytes", "the volume's size (its image's length)",
-          PoolSnapshot.VolumeFigures::sizeBytes);
+          volume -> volume.spec().size());
       volume(registry, pools, "volumed_volume_allocated_bytes", "blocks the volume's image was last measured to use",
-          PoolSnapshot.VolumeFigures::allocatedBytes);
+          Volume::allocatedBytes);
     }
   }
 
@@ -50,9 +51,9 @@ final class PoolGauges {
   }
 
   private static void volume(PrometheusRegistry registry, Supplier<Collection<PoolSnapshot>> pools, String name,
-      String help, Function<PoolSnapshot.VolumeFigures, Long> value) {
+      String help, ToLongFunction<Volume> value) {
     builder(name, help).labelNames("pool", "name")
-        .callback(out -> pools.get().forEach(p -> p.perVolume().forEach(v -> out.call(value.apply(v), p.pool(), v.name()))))
+        .callback(out -> pools.get().forEach(p -> p.perVolume().forEach(v -> out.call(value.applyAsLong(v), p.pool(), v.name()))))
         .register(registry);
   }
 

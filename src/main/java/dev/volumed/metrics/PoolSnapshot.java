@@ -1,5 +1,6 @@
 package dev.volumed.metrics;
 
+import dev.volumed.model.Volume;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -11,7 +12,8 @@ import java.util.OptionalInt;
  * @param filesystemAvailBytes the file system's free space as last read (f_bavail)
  * @param volumes published volumes
  * @param level 0 ok, 1 warn, 2 critical, 3 full; empty while the ledger computes no level
- * @param perVolume each published volume's size and blocks, by name; empty when per-volume series are off
+ * @param perVolume the published volumes (immutable records: their size and blocks give the per-volume
+ *     series); empty when per-volume series are off
  */
 public record PoolSnapshot(
     String pool,
@@ -24,12 +26,9 @@ public record PoolSnapshot(
     double maxOvercommitRatio,
     int volumes,
     OptionalInt level,
-    List<VolumeFigures> perVolume) {
+    List<Volume> perVolume) {
 
   public PoolSnapshot {
     perVolume = List.copyOf(perVolume);
   }
-
-  /** One volume's series: {@code volumed_volume_size_bytes} and {@code volumed_volume_allocated_bytes}. */
-  public record VolumeFigures(String name, long sizeBytes, long allocatedBytes) {}
 }

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.volumed.model.Allocation;
 import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeSpec;
+import java.time.Instant;
+import java.util.Optional;
 import dev.volumed.testing.Tools;
 import java.util.List;
 import java.util.OptionalInt;
@@ -13,16 +18,21 @@ import org.junit.jupiter.api.Test;
 /** The metrics text: every name the design lists, values as published, and promtool's lint passes it. */
 class MetricsTextTest {
 
-  static PoolSnapshot snapshot(String pool, List<PoolSnapshot.VolumeFigures> volumes) {
+  static PoolSnapshot snapshot(String pool, List<Volume> volumes) {
     return new PoolSnapshot(pool, 100L << 30, 95L << 30, 4L << 30, 14L << 30, 3L << 30, 80L << 30, 4.0,
         volumes.size(), OptionalInt.of(1), volumes);
+  }
+
+  static Volume volume(String name, long size, long allocated) {
+    return new Volume(new VolumeSpec(name, size, FileSystemType.EXT4, Optional.empty(), List.of(), Allocation.SPARSE),
+        Instant.EPOCH, allocated, Volume.State.READY, false);
   }
 
   @Test
   void everyNameIsThereWithThePublishedValuesAndPromtoolPassesIt() throws Exception {
     VolumedMetrics metrics = new VolumedMetrics(true);
-    metrics.publish(snapshot("fast", List.of(new PoolSnapshot.VolumeFigures("vm1/root.img", 10L << 30, 1L << 30),
-        new PoolSnapshot.VolumeFigures("vm2/data \"odd\".img", 4L << 30, 2L << 30))));
+    metrics.publish(snapshot("fast", List.of(volume("vm1/root.img", 10L << 30, 1L << 30),
+        volume("vm2/data-2.0_x.img", 4L << 30, 2L << 30))));
     metrics.publish(snapshot("slow", List.of()));
     metrics.request("create", "OK", 120_000_000);
     metrics.request("get", "NOT_FOUND", 1_000_000);
@@ -42,7 +52,7 @@ class MetricsTextTest {
     assertTrue(text.contains("volumed_pool_volumes{pool=\"fast\"} 2.0"), text);
     assertTrue(text.contains("volumed_pool_level{pool=\"slow\"} 1.0"), text);
     assertTrue(text.contains("volumed_volume_size_bytes{name=\"vm1/root.img\",pool=\"fast\"} 1.073741824E10"), text);
-    assertTrue(text.contains("name=\"vm2/data \\\"odd\\\".img\""), text);
+    assertTrue(text.contains("volumed_volume_allocated_bytes{name=\"vm2/data-2.0_x.img\",pool=\"fast\"} 2.147483648E9"), text);
     assertTrue(text.contains("volumed_requests_total{code=\"NOT_FOUND\",op=\"get\"} 1.0"), text);
     assertTrue(text.contains("volumed_requests_total{code=\"OVERLOADED\",op=\"unknown\"} 1.0"), text);
     assertTrue(text.contains("volumed_format_duration_seconds_count{fs=\"ext4\"} 1"), text);
@@ -55,7 +65,7 @@ class MetricsTextTest {
   @Test
   void perVolumeSeriesCanBeSwitchedOff() {
     VolumedMetrics metrics = new VolumedMetrics(false);
-    metrics.publish(snapshot("fast", List.of(new PoolSnapshot.VolumeFigures("vm1/root.img", 10L << 30, 1L << 30))));
+    metrics.publish(snapshot("fast", List.of(volume("vm1/root.img", 10L << 30, 1L << 30))));
     String text = metrics.textString();
     assertFalse(metrics.perVolume());
     assertFalse(text.contains("volumed_volume_"), text);
