@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +26,7 @@ public record MetricsSettings(Optional<InetSocketAddress> listen, Optional<Path>
   private static final String LISTEN_RULE = "must be null (no HTTP server) or \"host:port\" with a port from 1 to"
       + " 65535, like \"127.0.0.1:9587\" or \"[::1]:9587\"";
 
-  static MetricsSettings read(ConfigReader m) {
+  static MetricsSettings read(ConfigReader m, List<PoolSettings> pools) {
     boolean allowRemote = flag(m, "allow-remote");
     Optional<InetSocketAddress> listen = Optional.empty();
     if (set(m, "listen")) {
@@ -44,8 +45,21 @@ public record MetricsSettings(Optional<InetSocketAddress> listen, Optional<Path>
       Path file = m.parsed("textfile", null, "must be null (none) or the path of a file ending in .prom (what"
           + " node_exporter's textfile collector reads) in a folder that exists", MetricsSettings::textfile);
       textfile = Optional.ofNullable(file);
+      textfile.ifPresent(path -> outsidePools(m, path, pools));
     }
     return new MetricsSettings(listen, textfile, flag(m, "per-volume"));
+  }
+
+  /** A pool folder holds only the pool's images: a file written there would be adopted as one at the next start. */
+  private static void outsidePools(ConfigReader m, Path file, List<PoolSettings> pools) {
+    Path real = PoolPaths.realPath(m, "textfile", file);
+    for (PoolSettings pool : pools) {
+      Path folder = pool.path() == null ? null : PoolPaths.realPath(m, "textfile", pool.path());
+      if (real != null && folder != null && real.startsWith(folder)) {
+        m.refuse("textfile", "is inside the folder of pool " + pool.name() + " (" + folder + "), which holds only the"
+            + " pool's images; write it outside every pool folder, e.g. node_exporter's textfile folder");
+      }
+    }
   }
 
   private static boolean set(ConfigReader m, String key) {

@@ -109,7 +109,7 @@ public record Settings(
     Shutdown shutdown = new Shutdown(c.section("shutdown").duration("grace", Duration.ZERO, MAX_TIMER));
     List<PoolSettings> pools = PoolSettings.readAll(c);
     PoolPaths.check(c, socket.path(), pools);
-    MetricsSettings metrics = MetricsSettings.read(c.section("metrics"));
+    MetricsSettings metrics = MetricsSettings.read(c.section("metrics"), pools);
     return problems.isEmpty()
         ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics))
         : new Invalid(problems);

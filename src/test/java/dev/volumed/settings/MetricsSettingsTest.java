@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -86,6 +87,14 @@ class MetricsSettingsTest {
       assertEquals(1, problems.size(), problems::toString);
       assertTrue(problems.get(0).startsWith("volumed.metrics.textfile = "), problems::toString);
     }
+  }
+
+  @Test
+  void aTextfileInsideAPoolFolderIsRefused() throws Exception {
+    Path pool = Files.createDirectories(dir.resolve("pools/default"));
+    List<String> problems = problems("volumed.metrics.textfile = \"" + pool.resolve("volumed.prom") + "\"");
+    assertEquals(1, problems.size(), problems::toString);
+    assertTrue(problems.get(0).contains("is inside the folder of pool default"), problems::toString);
   }
 
   @Test
