@@ -15,9 +15,9 @@ import java.util.OptionalInt;
 
 /**
  * Hands a ledger's books to the metrics as an immutable {@link PoolSnapshot}: after every message
- * that may change them (so the gauges equal the books) and after each refresh. It runs on the
- * ledger's own turn, reads only the ledger's state, and never reads the file system itself outside
- * a refresh: between refreshes the free space is the last reading the ledger took.
+ * that may change them (so the gauges equal the books), and as a refresh once the books are loaded
+ * and after each refresh. It runs on the ledger's own turn, reads only the ledger's state, and
+ * reads the file system only for a refresh: in between, the free space is the ledger's last reading.
  */
 final class LedgerSnapshots {
   private final VolumedMetrics metrics;
@@ -34,7 +34,8 @@ final class LedgerSnapshots {
     this.books = books;
     this.space = space;
     this.volumes = volumes;
-    metrics.publish(snapshot(space.lastTaken(), true));
+    // The books are loaded and the file system was just read: as good as a refresh.
+    metrics.refreshed(snapshot(space.lastTaken(), true));
   }
 
   /** The ledger's receive, publishing after each message but the ones that only read. */
