@@ -64,6 +64,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Refusals refusals;
   private final Books books;
   private final SpaceReadings space;
+  private final LedgerSnapshots snapshots;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
@@ -71,7 +72,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Set<ActorRef<?>> watched = new HashSet<>();
 
   private boolean measuring;
-  private final LedgerSnapshots snapshots;
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
   Ledger(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
