@@ -49,6 +49,9 @@ public final class Supervisor {
   public static Behavior<Command> create(Settings settings, Formatter formatter, Optional<ServerSocketChannel> handed,
       Notifier notifier) {
     return Behaviors.setup(context -> {
+      if (!Metrics.start(context, settings.metrics(), formatter)) {
+        return Behaviors.stopped();
+      }
       Map<String, ActorRef<PoolManager.Command>> managers = new LinkedHashMap<>();
       List<PoolStore> stores = new ArrayList<>();
       for (PoolSettings pool : settings.pools()) {

@@ -1,5 +1,6 @@
 package dev.volumed;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -10,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Packages point one way: model at the bottom; settings, protocol and accounting on it; disk on
- * those; the actors above; the front end and the CLI on top; systemd's protocols (socket
- * activation, readiness) beside the front end; Main and the guardian (this package) wire
+ * Packages point one way: model at the bottom; settings, protocol and accounting on it; disk and
+ * the metrics on those; the actors above; the front end and the CLI on top; systemd's protocols
+ * (socket activation, readiness) beside the front end; Main and the guardian (this package) wire
  * everything. A package cycle, or an arrow the wrong way, fails here.
  */
 class ArchitectureTest {
@@ -35,7 +36,7 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.volumed.model..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
             "dev.volumed.protocol..", "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..",
-            "dev.volumed.frontend..", "dev.volumed.cli..")
+            "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.metrics..")
         .check(classes);
   }
 
@@ -43,7 +44,8 @@ class ArchitectureTest {
   void settingsAndAccountingStandOnTheModelOnly() {
     noClasses().that().resideInAnyPackage("dev.volumed.settings..", "dev.volumed.accounting..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
-            "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..")
+            "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..",
+            "dev.volumed.metrics..")
         .check(classes);
   }
 
@@ -52,7 +54,7 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.volumed.protocol..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
             "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..",
-            "dev.volumed.cli..")
+            "dev.volumed.cli..", "dev.volumed.metrics..")
         .check(classes);
   }
 
@@ -60,7 +62,17 @@ class ArchitectureTest {
   void diskKnowsNoProtocolActorsFrontEndOrCli() {
     noClasses().that().resideInAPackage("dev.volumed.disk..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
-            "dev.volumed.accounting..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..")
+            "dev.volumed.accounting..", "dev.volumed.actors..", "dev.volumed.frontend..", "dev.volumed.cli..",
+            "dev.volumed.metrics..")
+        .check(classes);
+  }
+
+  /** The metrics sit below the actors and the front end: they know the model, the settings and the Prometheus client. */
+  @Test
+  void metricsStandOnTheModelSettingsAndThePrometheusClientOnly() {
+    classes().that().resideInAPackage("dev.volumed.metrics..")
+        .should().onlyDependOnClassesThat().resideInAnyPackage("dev.volumed.metrics..", "dev.volumed.model..",
+            "dev.volumed.settings..", "io.prometheus.metrics..", "org.slf4j..", "java..")
         .check(classes);
   }
 
@@ -95,7 +107,8 @@ class ArchitectureTest {
   void cliUsesOnlyTheWireVocabularyAndTheModel() {
     noClasses().that().resideInAPackage("dev.volumed.cli..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
-            "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..")
+            "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..", "dev.volumed.frontend..",
+            "dev.volumed.metrics..")
         .check(classes);
   }
 }

@@ -64,6 +64,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Refusals refusals;
   private final Books books;
   private final SpaceReadings space;
+  private final LedgerSnapshots snapshots;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
@@ -87,6 +88,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
+    this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -94,7 +96,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
+    return snapshots.publishingAfterChanges(newReceiveBuilder()
         .onMessage(Reserve.class, this::onReserve)
         .onMessage(ReserveBatch.class, this::onReserveBatch)
         .onMessage(Complete.class, this::onComplete)
@@ -108,7 +110,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(Refresh.class, this::onRefresh)
         .onMessage(Measured.class, this::onMeasured)
         .onMessage(MeasuringFailed.class, this::onMeasuringFailed)
-        .build();
+        .build());
   }
 
   private Behavior<Command> onReserve(Reserve request) {
@@ -287,6 +289,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), now.name());
       }
     }
+    snapshots.refreshed();
     return this;
   }
 

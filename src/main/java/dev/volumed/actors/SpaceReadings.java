@@ -16,6 +16,8 @@ final class SpaceReadings {
   private final Books books;
   /** The last reading; null once blocks came or went, so the next use reads the file system again. */
   private Space last;
+  /** The last reading taken, stale or not. */
+  private Space taken;
 
   /** Takes a first reading now. */
   SpaceReadings(SpaceProbe probe, Books books) {
@@ -50,6 +52,12 @@ final class SpaceReadings {
 
   /** Blocks were taken or given back: the next use reads the file system again. */
   void stale() {
+    taken = last != null ? last : taken;
     last = null;
+  }
+
+  /** The last reading taken, even if blocks came or went since; never reads the file system. */
+  Space lastTaken() {
+    return last != null ? last : taken;
   }
 }

@@ -39,6 +39,12 @@ public final class Formatter {
   /** mke2fs version per tool path, asked once: it decides whether assume_storage_prezeroed is known. */
   private final Map<Path, Boolean> knowsPrezeroed = new ConcurrentHashMap<>();
   private final ToolProcesses processes = new ToolProcesses();
+  /** Told how long each successful mkfs ran (the metrics' histogram); nobody by default. */
+  private volatile Timings timings = (fs, nanos) -> {};
+
+  public interface Timings {
+    void formatted(FileSystemType fs, long nanos);
+  }
 
   public Formatter(Duration timeout) {
     this(timeout, defaultToolDirs());
@@ -47,6 +53,10 @@ public final class Formatter {
   public Formatter(Duration timeout, List<Path> toolDirs) {
     this.timeout = timeout;
     this.toolDirs = List.copyOf(toolDirs);
+  }
+
+  public void timeEachFormat(Timings timings) {
+    this.timings = timings;
   }
 
   /** The PATH entries, then /usr/sbin, /sbin, /usr/bin, /bin (mkfs tools often live outside a user's PATH). */
@@ -206,6 +216,7 @@ public final class Formatter {
           + " formatting " + image + " as " + fs.wireName() + ". Its last output:\n" + r.output().strip(),
           Map.of("exitCode", r.exitCode(), "command", argv), null);
     }
+    timings.formatted(fs, System.nanoTime() - start);
     log.debug("{} formatted {} in {} ms", tool, image, (System.nanoTime() - start) / 1_000_000);
   }
 

@@ -10,6 +10,7 @@ import akka.stream.javadsl.Source;
 import akka.stream.typed.javadsl.ActorSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.actors.BatchWorker;
+import dev.volumed.actors.Meters;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
@@ -30,11 +31,13 @@ final class BatchStream {
   private final ActorSystem<?> system;
   private final Operations operations;
   private final Drain drain;
+  private final RequestMeter meter;
 
   BatchStream(ActorSystem<?> system, Operations operations, Drain drain) {
     this.system = system;
     this.operations = operations;
     this.drain = drain;
+    this.meter = new RequestMeter(Meters.of(system));
   }
 
   /** The batch's lines: progress events (when asked for), then its reply. */
@@ -64,6 +67,7 @@ final class BatchStream {
           long millis = (System.nanoTime() - started) / 1_000_000;
           RequestLog.batchFinished(id, finished.error() == null ? null : finished.error().code(), specs.size(),
               finished.created().size(), finished.failed().size(), millis);
+          meter.answered("batch", finished.error() == null ? null : finished.error().code(), started);
           return new RequestHandler.Out(RequestHandler.bytes(finished.error() != null
               ? Codec.error(id, finished.error())
               : Codec.ok(id, Replies.batch(pool, finished))), true);

@@ -6,6 +6,7 @@ import akka.actor.typed.ActorSystem;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.actors.Meters;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
@@ -31,12 +32,14 @@ final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
   private final Drain drain = new Drain();
+  private final RequestMeter meter;
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
   private final LongReplies longReplies = new LongReplies(Runtime.getRuntime().availableProcessors());
 
   RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
+    this.meter = new RequestMeter(Meters.of(system));
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -56,6 +59,7 @@ final class RequestHandler implements Connection.Handler {
       id = Requests.id(request);
     } catch (VolumeException e) {
       RequestLog.refused(null, null, e);
+      meter.answered(null, e.code(), started);
       return reply(Codec.error(null, e));
     }
     String op;
@@ -63,10 +67,12 @@ final class RequestHandler implements Connection.Handler {
       op = Requests.op(request);
     } catch (VolumeException e) {
       RequestLog.refused(id, null, e);
+      meter.answered(null, e.code(), started);
       return reply(Codec.error(id, e));
     }
     if (drain.draining()) {
       RequestLog.shuttingDown(id, op);
+      meter.answered(op, ErrorCode.SHUTTING_DOWN, started);
       return reply(Codec.error(id, ErrorCode.SHUTTING_DOWN,
           "volumed is shutting down and takes no new requests; retry when it is back", Map.of()));
     }
@@ -76,6 +82,7 @@ final class RequestHandler implements Connection.Handler {
         return batches.lines(id, (Request.Batch) Requests.decode(Op.BATCH, request, operations::pool), started);
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
+        meter.answered(op, e.code(), started);
         return reply(Codec.error(id, e));
       }
     }
@@ -113,10 +120,12 @@ final class RequestHandler implements Connection.Handler {
       long millis = (System.nanoTime() - started) / 1_000_000;
       if (failure == null) {
         RequestLog.answered(id, op, millis);
+        meter.answered(op, null, started);
         return new Out(bytes(Codec.ok(id, ok)), true);
       }
       VolumeException error = asVolumeException(failure, op);
       RequestLog.failed(id, op, error, millis);
+      meter.answered(op, error.code(), started);
       return new Out(bytes(Codec.error(id, error)), true);
     }));
   }
@@ -140,12 +149,15 @@ final class RequestHandler implements Connection.Handler {
   @Override
   public ByteString overloaded(ByteString line, int maxInFlight) {
     JsonNode id = null;
+    String op = null;
     try {
       JsonNode request = Codec.parse(line.toArray());
       id = request.isObject() ? Requests.id(request) : null;
+      op = request.path("op").asText(null);
     } catch (VolumeException unreadable) {
       // answered without an id
     }
+    meter.turnedAway(op, ErrorCode.OVERLOADED);
     return bytes(Codec.error(id, ErrorCode.OVERLOADED, "this connection already has " + maxInFlight
         + " requests in flight (volumed.socket.max-in-flight-per-connection); wait for replies or open"
         + " another connection", Map.of()));
@@ -153,6 +165,7 @@ final class RequestHandler implements Connection.Handler {
 
   @Override
   public ByteString frameTooLarge(int maxLineBytes) {
+    meter.turnedAway(null, ErrorCode.FRAME_TOO_LARGE);
     return bytes(Codec.error(null, ErrorCode.FRAME_TOO_LARGE,
         "a request line is longer than " + maxLineBytes + " bytes; the connection is closed", Map.of()));
   }

@@ -16,7 +16,8 @@ import java.util.Set;
 
 /** The {@code volumed} section of the configuration, read once. */
 public record Settings(
-    Socket socket, Format format, Batch batch, Accounting accounting, Shutdown shutdown, List<PoolSettings> pools) {
+    Socket socket, Format format, Batch batch, Accounting accounting, Shutdown shutdown, List<PoolSettings> pools,
+    MetricsSettings metrics) {
 
   public Settings {
     pools = List.copyOf(pools);
@@ -108,8 +109,9 @@ public record Settings(
     Shutdown shutdown = new Shutdown(c.section("shutdown").duration("grace", Duration.ZERO, MAX_TIMER));
     List<PoolSettings> pools = PoolSettings.readAll(c);
     PoolPaths.check(c, socket.path(), pools);
+    MetricsSettings metrics = MetricsSettings.read(c.section("metrics"), pools);
     return problems.isEmpty()
-        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools))
+        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics))
         : new Invalid(problems);
   }
 

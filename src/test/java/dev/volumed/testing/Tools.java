@@ -13,7 +13,8 @@ public final class Tools {
       Map.entry("mkfs.ext4", "e2fsprogs"), Map.entry("mkfs.ext3", "e2fsprogs"), Map.entry("mkfs.ext2", "e2fsprogs"),
       Map.entry("e2fsck", "e2fsprogs"), Map.entry("mkfs.xfs", "xfsprogs"), Map.entry("mkfs.btrfs", "btrfs-progs"),
       Map.entry("mkfs.vfat", "dosfstools"), Map.entry("mkswap", "util-linux"), Map.entry("blkid", "util-linux"),
-      Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"));
+      Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"),
+      Map.entry("promtool", "prometheus"), Map.entry("prometheus", "prometheus"));
 
   private Tools() {}
 
