@@ -64,6 +64,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Refusals refusals;
   private final Books books;
   private final SpaceReadings space;
+  private final Changes changes;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
@@ -87,6 +88,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
+    this.changes = new Changes(pool.name(), volumes, books, space, context.getLog());
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -101,6 +103,10 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(Release.class, this::onRelease)
         .onMessage(BeginDelete.class, this::onBeginDelete)
         .onMessage(DeleteFinished.class, this::onDeleteFinished)
+        .onMessage(BeginResize.class, this::onBeginResize)
+        .onMessage(ResizeFinished.class, f -> same(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
+        .onMessage(BeginReclaim.class, this::onBeginReclaim)
+        .onMessage(ReclaimFinished.class, f -> same(() -> changes.reclaimFinished(f.name(), f.measured())))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -209,6 +215,23 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
+  private Behavior<Command> onBeginResize(BeginResize request) {
+    watch(request.replyTo());
+    request.replyTo().tell(changes.beginResize(request.name(), request.size(), conflict(request.name()), request.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onBeginReclaim(BeginReclaim request) {
+    watch(request.replyTo());
+    request.replyTo().tell(changes.beginReclaim(request.name(), conflict(request.name()), request.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> same(Runnable step) {
+    step.run();
+    return this;
+  }
+
   private Behavior<Command> onGet(Get request) {
     Volume volume = volumes.get(request.name());
     volume = volume != null ? volume : reservations.creating(request.name());
@@ -244,6 +267,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
           pool.name(), abandoned.size(), bytes);
     }
     volumes.dropDeletionsOf(stopped.owner());
+    changes.ownerStopped(stopped.owner());
     return this;
   }
 
@@ -317,8 +341,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
   }
 
-  /** BUSY while the name is being created or deleted; null otherwise. */
+  /** BUSY while the name is being created, deleted or changed in place; null otherwise. */
   private Refused conflict(String name) {
-    return reservations.holds(name) ? refusals.creating(name) : volumes.isDeleting(name) ? refusals.deleting(name) : null;
+    return reservations.holds(name) ? refusals.creating(name)
+        : volumes.isDeleting(name) ? refusals.deleting(name) : changes.busy(name);
   }
 }
