@@ -10,7 +10,12 @@ import dev.volumed.testing.TestDaemon;
 import dev.volumed.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,6 +97,47 @@ class ResizeTest {
     long committedGrowth = allocation.equals("sparse") ? 0 : grownBy;
     assertEquals(stats.path("committedBytes").asLong() + committedGrowth, now.path("committedBytes").asLong());
     assertTrue(Files.notExists(daemon.pool().resolve(".volumed/resizes").resolve(name + ".json")));
+  }
+
+  @Test
+  void swapGetsAHeaderForItsNewSizeWithTheSameUuidAndLabel() throws Exception {
+    JsonNode made = request("{\"op\":\"create\",\"name\":\"swap.img\",\"size\":\"64M\",\"fs\":\"swap\","
+        + "\"label\":\"sw1\"}").path("result");
+    Path image = Path.of(made.path("path").asText());
+    Map<String, String> before = Guest.blkid(image);
+    JsonNode resized = request("{\"op\":\"resize\",\"name\":\"swap.img\",\"size\":\"128M\"}");
+    assertTrue(resized.path("ok").asBoolean(), resized.toString());
+    Map<String, String> after = Guest.blkid(image);
+    assertEquals("swap", after.get("TYPE"));
+    assertEquals(before.get("UUID"), after.get("UUID"));
+    assertEquals("sw1", after.get("LABEL"));
+    // The swap header (at 1024: version, last_page) now spans the whole image.
+    try (FileChannel channel = FileChannel.open(image)) {
+      ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      channel.read(header, 1024);
+      assertEquals((128L << 20) / 4096 - 1, header.getInt(4) & 0xffffffffL);
+    }
+  }
+
+  @Test
+  void aRawVolumeKeepsItsBytesAndGrowsByAHole() throws Exception {
+    JsonNode made = request("{\"op\":\"create\",\"name\":\"raw.img\",\"size\":\"64M\",\"fs\":\"none\"}")
+        .path("result");
+    Path image = Path.of(made.path("path").asText());
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(data);
+    try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(data), 3L << 20);
+    }
+    String sha = Guest.sha256(image);
+    long blocks = dev.volumed.disk.PoolStore.allocatedBytes(daemon.pool(), "raw.img");
+    JsonNode resized = request("{\"op\":\"resize\",\"name\":\"raw.img\",\"size\":\"1G\"}");
+    assertTrue(resized.path("ok").asBoolean(), resized.toString());
+    assertEquals(1L << 30, Files.size(image));
+    assertEquals(blocks, dev.volumed.disk.PoolStore.allocatedBytes(daemon.pool(), "raw.img"));
+    try (FileChannel channel = FileChannel.open(image)) {
+      assertEquals(sha, Guest.sha256(channel, 64L << 20));
+    }
   }
 
   private static JsonNode pool() throws Exception {

@@ -96,6 +96,22 @@ public final class Guest {
     return HexFormat.of().formatHex(sha.digest());
   }
 
+  /** SHA-256 of the first length bytes read from channel. */
+  public static String sha256(java.nio.channels.FileChannel channel, long length) throws IOException {
+    MessageDigest sha = sha();
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+    for (long done = 0; done < length; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+      int n = channel.read(buf, done);
+      if (n <= 0) {
+        break;
+      }
+      sha.update(buf.array(), 0, n);
+      done += n;
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
   private static MessageDigest sha() {
     try {
       return MessageDigest.getInstance("SHA-256");
