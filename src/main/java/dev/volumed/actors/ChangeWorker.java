@@ -34,36 +34,44 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
 
   public record Failed(VolumeException error) implements Result {}
 
+  /** Sent before the final result, only when asked for: how far the resize has come. */
+  public record Progress(String name, String step, long doneBytes, long totalBytes) implements Result {}
+
   private record Approved(Ledger.ChangeReply reply) implements Command {}
 
   private record Done(Result result) implements Command {}
 
   private enum Kind { RESIZE, RECLAIM }
 
-  public static Behavior<Command> resize(String name, long size, ActorRef<Ledger.Command> ledger,
+  /** With progress, {@link Progress} messages go to replyTo before the result. */
+  public static Behavior<Command> resize(String name, long size, boolean progress, ActorRef<Ledger.Command> ledger,
       VolumeChanges changes, ActorRef<Result> replyTo) {
-    return Behaviors.setup(context -> new ChangeWorker(context, Kind.RESIZE, name, size, ledger, changes, replyTo));
+    return Behaviors.setup(context -> new ChangeWorker(context, Kind.RESIZE, name, size, progress, ledger, changes,
+        replyTo));
   }
 
   public static Behavior<Command> reclaim(String name, ActorRef<Ledger.Command> ledger, VolumeChanges changes,
       ActorRef<Result> replyTo) {
-    return Behaviors.setup(context -> new ChangeWorker(context, Kind.RECLAIM, name, 0, ledger, changes, replyTo));
+    return Behaviors.setup(context -> new ChangeWorker(context, Kind.RECLAIM, name, 0, false, ledger, changes,
+        replyTo));
   }
 
   private final Kind kind;
   private final String name;
   private final long size;
+  private final boolean progress;
   private final ActorRef<Ledger.Command> ledger;
   private final VolumeChanges changes;
   private final ActorRef<Result> replyTo;
   private final Executor blocking;
 
-  private ChangeWorker(ActorContext<Command> context, Kind kind, String name, long size,
+  private ChangeWorker(ActorContext<Command> context, Kind kind, String name, long size, boolean progress,
       ActorRef<Ledger.Command> ledger, VolumeChanges changes, ActorRef<Result> replyTo) {
     super(context);
     this.kind = kind;
     this.name = name;
     this.size = size;
+    this.progress = progress;
     this.ledger = ledger;
     this.changes = changes;
     this.replyTo = replyTo;
@@ -90,11 +98,15 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
       return Behaviors.stopped();
     }
     Volume volume = ((Ledger.Found) approved.reply()).volume();
+    // A tell is safe from the blocking thread; the reports touch no state of this actor.
+    VolumeChanges.Progress reports = progress
+        ? (step, done, total) -> replyTo.tell(new Progress(name, step, done, total))
+        : VolumeChanges.Progress.NONE;
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
         notInUse(volume);
         return kind == Kind.RESIZE
-            ? new Resized(changes.resize(volume, size))
+            ? new Resized(changes.resize(volume, size, reports))
             : reclaimed(changes.reclaim(volume));
       } catch (VolumeException e) {
         throw new CompletionException(e);

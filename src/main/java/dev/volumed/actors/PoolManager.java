@@ -39,7 +39,8 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   }
 
   /** Grow a volume to size (equal: unchanged). */
-  public record Resize(String name, long size, ActorRef<ChangeWorker.Result> replyTo) implements Command {}
+  public record Resize(String name, long size, boolean progress, ActorRef<ChangeWorker.Result> replyTo)
+      implements Command {}
 
   /** Give back a sparse volume's blocks that hold no data. */
   public record Reclaim(String name, ActorRef<ChangeWorker.Result> replyTo) implements Command {}
@@ -98,7 +99,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
         .onMessage(Create.class, this::onCreate)
         .onMessage(Delete.class, this::onDelete)
         .onMessage(RunBatch.class, this::onBatch)
-        .onMessage(Resize.class, r -> spawnChange(ChangeWorker.resize(r.name(), r.size(), ledger,
+        .onMessage(Resize.class, r -> spawnChange(ChangeWorker.resize(r.name(), r.size(), r.progress(), ledger,
             pool.builder().changes(), r.replyTo()), "resize-"))
         .onMessage(Reclaim.class, r -> spawnChange(ChangeWorker.reclaim(r.name(), ledger, pool.builder().changes(),
             r.replyTo()), "reclaim-"))

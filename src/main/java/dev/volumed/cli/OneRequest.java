@@ -38,15 +38,29 @@ abstract class OneRequest implements Callable<Integer> {
   /** The result as a person reads it, ending in a newline. */
   abstract String human(JsonNode result);
 
+  /** How the request's progress events are shown on stderr; none for a command without events. */
+  Progress.View progress() {
+    return new Progress.View() {
+      @Override
+      public void event(JsonNode event) {}
+
+      @Override
+      public void finish() {}
+    };
+  }
+
   @Override
   public final Integer call() {
     Reply reply;
+    Progress.View view = progress();
     try {
-      reply = new Client(cli.socketPath()).call(request(Requests.freshId()));
+      reply = new Client(cli.socketPath()).call(request(Requests.freshId()), view::event);
     } catch (ClientException e) {
+      view.finish();
       cli.err.println("volumectl: " + e.getMessage());
       return VolumeCtl.UNREACHABLE;
     }
+    view.finish();
     if (reply instanceof Reply.Failure failure) {
       if (cli.json()) {
         cli.printJson(failure.error());
@@ -215,9 +229,15 @@ abstract class OneRequest implements Callable<Integer> {
       }
     }
 
+    /** Always with progress: the bar (or a line per step) goes to stderr, the volume to stdout. */
     @Override
     Request request() {
-      return new Request.Resize(pool.pool, name.name, size, false);
+      return new Request.Resize(pool.pool, name.name, size, true);
+    }
+
+    @Override
+    Progress.View progress() {
+      return cli.json() ? super.progress() : ByteProgress.view(cli.err, cli.terminal, BatchCommand.columns(cli.env));
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,7 @@ final class OpenImage implements AutoCloseable {
       switch (allocation) {
         case SPARSE -> image.truncate(size);
         case FALLOCATE -> image.fallocate(size);
-        case FULL -> image.writeZeros(size);
+        case FULL -> image.writeZeros(size, written -> { });
       }
       done = true;
       return image;
@@ -103,7 +104,7 @@ final class OpenImage implements AutoCloseable {
    * Grows the file from {@code from} to {@code to} bytes the way its allocation says: sparse, a hole
    * (ftruncate); fallocate, the new range allocated; full, the new range written with zeros. Then fsync.
    */
-  void grow(long from, long to, Allocation allocation) throws VolumeException {
+  void grow(long from, long to, Allocation allocation, LongConsumer written) throws VolumeException {
     switch (allocation) {
       case SPARSE -> truncate(to);
       case FALLOCATE -> {
@@ -115,7 +116,7 @@ final class OpenImage implements AutoCloseable {
       }
       case FULL -> {
         seek(from);
-        writeZeros(to - from);
+        writeZeros(to - from, written);
       }
     }
     sync();
@@ -220,8 +221,8 @@ final class OpenImage implements AutoCloseable {
     }
   }
 
-  /** full: every block written with zeros now. */
-  private void writeZeros(long size) throws VolumeException {
+  /** full: every block written with zeros now; written hears the bytes done after each write. */
+  private void writeZeros(long size, LongConsumer progress) throws VolumeException {
     Memory zeros = new Memory(Math.min(ZERO_BLOCK_BYTES, size));
     zeros.clear();
     long written = 0;
@@ -229,6 +230,7 @@ final class OpenImage implements AutoCloseable {
       while (written < size) {
         long n = LibC.INSTANCE.write(fd.get(), zeros, Math.min(zeros.size(), size - written));
         written += n; // a short write (n < asked) is fine: the loop asks again for the rest
+        progress.accept(written);
       }
     } catch (LastErrorException e) {
       throw Errors.spaceOrIo(e.getErrorCode(), "Cannot write " + size + " bytes of zeros to " + path

@@ -35,11 +35,22 @@ public final class VolumeChanges {
     this.notes = new ResizeNotes(store.root());
   }
 
+  /**
+   * Hears how a resize goes: step "extend" with the bytes of the new range done (written, for
+   * full), then step "filesystem" when the file system is being grown. Called on the blocking thread.
+   */
+  @FunctionalInterface
+  public interface Progress {
+    void report(String step, long doneBytes, long totalBytes);
+
+    Progress NONE = (step, done, total) -> { };
+  }
+
   /** What a reclaim gave back, and the volume measured after it. */
   public record Reclaimed(Volume volume, long reclaimedBytes) {}
 
   /** Grows volume to newSize (larger than its size: the ledger decided that) and returns it as it is now. */
-  public Volume resize(Volume volume, long newSize) throws VolumeException {
+  public Volume resize(Volume volume, long newSize, Progress progress) throws VolumeException {
     VolumeSpec spec = volume.spec();
     String name = spec.name();
     try (PoolDir folder = PoolWalk.walk(store.root(), name, false);
@@ -53,7 +64,18 @@ public final class VolumeChanges {
       Volume resized;
       boolean grown = false;
       try {
-        image.grow(spec.size(), newSize, spec.allocation());
+        long total = newSize - spec.size();
+        progress.report("extend", 0, total);
+        // At most about a hundred reports, and none closer than 64 MiB apart.
+        long every = Math.max(total / 100, 64L << 20);
+        long[] next = {every};
+        image.grow(spec.size(), newSize, spec.allocation(), done -> {
+          if (done >= next[0] && done < total) {
+            next[0] = done + every;
+            progress.report("extend", done, total);
+          }
+        });
+        progress.report("filesystem", total, total);
         growth.grow(spec.fs(), image.devicePath(), notes.undoFile(name), name);
         grown = true;
         image.sync();

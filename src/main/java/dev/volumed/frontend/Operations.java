@@ -111,7 +111,7 @@ final class Operations {
         return delete(delete);
       } else if (request instanceof Request.Resize resize) {
         Pool pool = pool(resize.pool());
-        return change(pool, replyTo -> new PoolManager.Resize(resize.name(), resize.size(), replyTo));
+        return change(pool, replyTo -> new PoolManager.Resize(resize.name(), resize.size(), false, replyTo));
       } else if (request instanceof Request.Reclaim reclaim) {
         Pool pool = pool(reclaim.pool());
         return change(pool, replyTo -> new PoolManager.Reclaim(reclaim.name(), replyTo));
@@ -216,6 +216,11 @@ final class Operations {
       }
       throw new CompletionException(((ChangeWorker.Failed) result).error());
     });
+  }
+
+  /** Starts a resize with progress: its events and then its result go to {@code output}. */
+  void runResize(Pool pool, Request.Resize resize, ActorRef<ChangeWorker.Result> output) {
+    pool.manager().tell(new PoolManager.Resize(resize.name(), resize.size(), true, output));
   }
 
   /** The pool of this name; UNKNOWN_POOL naming the pools there are. Also the decoder's pool check. */

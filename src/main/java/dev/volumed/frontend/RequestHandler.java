@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
+  private final ChangeStream changes;
   private final Drain drain = new Drain();
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
   private final LongReplies longReplies = new LongReplies(Runtime.getRuntime().availableProcessors());
@@ -37,6 +38,7 @@ final class RequestHandler implements Connection.Handler {
   RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
+    this.changes = new ChangeStream(system, operations, drain);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -83,6 +85,9 @@ final class RequestHandler implements Connection.Handler {
     try {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
+      if (decoded instanceof Request.Resize resize && resize.progress()) {
+        return changes.lines(id, resize, started);
+      }
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a
           // time per connection and one per core in all (LongReplies), encoded on the blocking dispatcher.
