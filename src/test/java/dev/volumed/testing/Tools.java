@@ -13,7 +13,10 @@ public final class Tools {
       Map.entry("mkfs.ext4", "e2fsprogs"), Map.entry("mkfs.ext3", "e2fsprogs"), Map.entry("mkfs.ext2", "e2fsprogs"),
       Map.entry("e2fsck", "e2fsprogs"), Map.entry("mkfs.xfs", "xfsprogs"), Map.entry("mkfs.btrfs", "btrfs-progs"),
       Map.entry("mkfs.vfat", "dosfstools"), Map.entry("mkswap", "util-linux"), Map.entry("blkid", "util-linux"),
-      Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"));
+      Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"),
+      Map.entry("resize2fs", "e2fsprogs"), Map.entry("e2undo", "e2fsprogs"), Map.entry("xfs_growfs", "xfsprogs"),
+      Map.entry("xfs_repair", "xfsprogs"), Map.entry("btrfs", "btrfs-progs"), Map.entry("unshare", "util-linux"),
+      Map.entry("nsenter", "util-linux"));
 
   private Tools() {}
 
