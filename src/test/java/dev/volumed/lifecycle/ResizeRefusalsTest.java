@@ -52,9 +52,14 @@ class ResizeRefusalsTest {
 
   @Test
   void aSparseGrowthPastTheOvercommitLimitIsRefusedAndChangesNothing() throws Exception {
-    // provisioned: 1G + 256M + 64M + 64M = 1.375 GiB; the limit is 2 GiB.
-    long room = 2 * GIB - (GIB + 384 * MIB);
+    // provisioned: 1G + 256M + 64M + 64M (+ 32M once the dirty volume is made); the limit is 2 GiB.
+    long room = 2 * GIB - provisioned();
     refusedUnchanged("s.img", GIB + room + 4096, "OVERCOMMIT_LIMIT");
+    // ... and exactly up to the limit it is admitted (a raw volume: nothing to grow but bytes).
+    ok("{\"op\":\"resize\",\"name\":\"s.img\",\"size\":" + (GIB + room) + "}");
+    assertEquals(2 * GIB, provisioned());
+    ok("{\"op\":\"delete\",\"name\":\"s.img\"}");
+    ok("{\"op\":\"create\",\"name\":\"s.img\",\"size\":\"1G\",\"fs\":\"none\",\"allocation\":\"sparse\"}");
   }
 
   @Test
@@ -85,6 +90,17 @@ class ResizeRefusalsTest {
     assertEquals("NOT_FOUND", reply.path("error").path("code").asText(), reply.toString());
     reply = request("{\"op\":\"reclaim\",\"name\":\"nope.img\"}");
     assertEquals("NOT_FOUND", reply.path("error").path("code").asText(), reply.toString());
+  }
+
+  @Test
+  void anExtFileSystemThatDoesNotCheckCleanIsNotGrown() throws Exception {
+    Tools.assumeInstalled("debugfs");
+    ok("{\"op\":\"create\",\"name\":\"dirty.img\",\"size\":\"32M\",\"fs\":\"ext4\",\"allocation\":\"sparse\"}");
+    Path image = daemon.pool().resolve("dirty.img");
+    // A wrong link count on the root folder: e2fsck -fn finds it (exit 4).
+    assertEquals(0, dev.volumed.testing.Guest.run("debugfs", "-w", "-R", "sif <2> links_count 7", image.toString())
+        .exit());
+    refusedUnchanged("dirty.img", 64 * MIB, "IO_ERROR");
   }
 
   @Test
@@ -124,6 +140,10 @@ class ResizeRefusalsTest {
       }
     }
     assertEquals(length, request("{\"op\":\"get\",\"name\":\"" + name + "\"}").path("result").path("size").asLong());
+  }
+
+  private static long provisioned() throws Exception {
+    return request("{\"op\":\"pools\"}").path("result").path("pools").get(0).path("provisionedBytes").asLong();
   }
 
   private static long allocated(String name) throws Exception {

@@ -16,7 +16,7 @@ public final class Tools {
       Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"),
       Map.entry("resize2fs", "e2fsprogs"), Map.entry("e2undo", "e2fsprogs"), Map.entry("xfs_growfs", "xfsprogs"),
       Map.entry("xfs_repair", "xfsprogs"), Map.entry("btrfs", "btrfs-progs"), Map.entry("unshare", "util-linux"),
-      Map.entry("nsenter", "util-linux"));
+      Map.entry("nsenter", "util-linux"), Map.entry("debugfs", "e2fsprogs"));
 
   private Tools() {}
 
