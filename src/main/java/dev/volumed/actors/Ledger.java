@@ -103,10 +103,12 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(Release.class, this::onRelease)
         .onMessage(BeginDelete.class, this::onBeginDelete)
         .onMessage(DeleteFinished.class, this::onDeleteFinished)
-        .onMessage(BeginResize.class, this::onBeginResize)
-        .onMessage(ResizeFinished.class, f -> same(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
-        .onMessage(BeginReclaim.class, this::onBeginReclaim)
-        .onMessage(ReclaimFinished.class, f -> same(() -> changes.reclaimFinished(f.name(), f.measured())))
+        .onMessage(BeginResize.class, r -> changeBegun(r.replyTo(),
+            changes.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
+        .onMessage(ResizeFinished.class, f -> changeEnded(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
+        .onMessage(BeginReclaim.class, r -> changeBegun(r.replyTo(),
+            changes.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
+        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> changes.reclaimFinished(f.name(), f.measured())))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -215,20 +217,15 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
-  private Behavior<Command> onBeginResize(BeginResize request) {
-    watch(request.replyTo());
-    request.replyTo().tell(changes.beginResize(request.name(), request.size(), conflict(request.name()), request.replyTo()));
+  /** A change in place was asked ({@link Changes} decided); its worker is watched, so a stop ends it. */
+  private Behavior<Command> changeBegun(ActorRef<ChangeReply> worker, ChangeReply reply) {
+    watch(worker);
+    worker.tell(reply);
     return this;
   }
 
-  private Behavior<Command> onBeginReclaim(BeginReclaim request) {
-    watch(request.replyTo());
-    request.replyTo().tell(changes.beginReclaim(request.name(), conflict(request.name()), request.replyTo()));
-    return this;
-  }
-
-  private Behavior<Command> same(Runnable step) {
-    step.run();
+  private Behavior<Command> changeEnded(Runnable books) {
+    books.run();
     return this;
   }
 
