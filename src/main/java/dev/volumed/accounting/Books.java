@@ -129,6 +129,32 @@ public final class Books {
     allocated += allocatedNow - allocatedBefore;
   }
 
+  /**
+   * An admitted growth of a published volume ({@link Demand#growth}) is in flight: its bytes join
+   * provisioned (and committed and the blocks in flight for fallocate/full) until it lands or is
+   * given back.
+   */
+  public void reserveGrowth(VolumeSpec spec, long newSize) {
+    Demand growth = Demand.growth(spec, newSize);
+    provisioned += growth.total();
+    committed += growth.blocks();
+    inFlightBlocks += growth.blocks();
+  }
+
+  /** The growth landed: its blocks are taken now; the volume's blocks were measured again. */
+  public void landGrowth(VolumeSpec spec, long newSize, long allocatedBefore, long allocatedNow) {
+    inFlightBlocks -= Demand.growth(spec, newSize).blocks();
+    remeasured(allocatedBefore, allocatedNow);
+  }
+
+  /** The growth failed: the books are as they were before {@link #reserveGrowth}. */
+  public void releaseGrowth(VolumeSpec spec, long newSize) {
+    Demand growth = Demand.growth(spec, newSize);
+    provisioned -= growth.total();
+    committed -= growth.blocks();
+    inFlightBlocks -= growth.blocks();
+  }
+
   public long committed() {
     return committed;
   }

@@ -18,6 +18,16 @@ public record Demand(long blocks, long total, long overhead, int volumes, String
         reserves ? 0 : FormatOverhead.estimate(spec), 1, spec.name());
   }
 
+  /**
+   * Growing a volume to {@code newSize}: only the growth is asked for. Rule 2 for every
+   * allocation; for fallocate/full the growth is also physical blocks (rule 1). No formatting
+   * overhead: the file system is grown, not made.
+   */
+  public static Demand growth(VolumeSpec spec, long newSize) {
+    long delta = Math.max(0, newSize - spec.size());
+    return new Demand(spec.allocation().reservesBlocks() ? delta : 0, delta, 0, 1, spec.name());
+  }
+
   /** The sums of the specs, as one request (an atomic batch). */
   public static Demand of(Collection<VolumeSpec> specs) {
     long blocks = 0;

@@ -65,6 +65,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Books books;
   private final SpaceReadings space;
   private final LedgerSnapshots snapshots;
+  private final Changes changes;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
@@ -89,6 +90,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
     this.space = new SpaceReadings(probe, books);
     this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes);
+    this.changes = new Changes(pool.name(), volumes, books, space, context.getLog());
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -103,6 +105,12 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(Release.class, this::onRelease)
         .onMessage(BeginDelete.class, this::onBeginDelete)
         .onMessage(DeleteFinished.class, this::onDeleteFinished)
+        .onMessage(BeginResize.class, r -> changeBegun(r.replyTo(),
+            changes.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
+        .onMessage(ResizeFinished.class, f -> changeEnded(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
+        .onMessage(BeginReclaim.class, r -> changeBegun(r.replyTo(),
+            changes.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
+        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> changes.reclaimFinished(f.name(), f.measured())))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -211,6 +219,18 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
+  /** A change in place was asked ({@link Changes} decided); its worker is watched, so a stop ends it. */
+  private Behavior<Command> changeBegun(ActorRef<ChangeReply> worker, ChangeReply reply) {
+    watch(worker);
+    worker.tell(reply);
+    return this;
+  }
+
+  private Behavior<Command> changeEnded(Runnable books) {
+    books.run();
+    return this;
+  }
+
   private Behavior<Command> onGet(Get request) {
     Volume volume = volumes.get(request.name());
     volume = volume != null ? volume : reservations.creating(request.name());
@@ -246,6 +266,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
           pool.name(), abandoned.size(), bytes);
     }
     volumes.dropDeletionsOf(stopped.owner());
+    changes.ownerStopped(stopped.owner());
     return this;
   }
 
@@ -320,8 +341,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
   }
 
-  /** BUSY while the name is being created or deleted; null otherwise. */
+  /** BUSY while the name is being created, deleted or changed in place; null otherwise. */
   private Refused conflict(String name) {
-    return reservations.holds(name) ? refusals.creating(name) : volumes.isDeleting(name) ? refusals.deleting(name) : null;
+    return reservations.holds(name) ? refusals.creating(name)
+        : volumes.isDeleting(name) ? refusals.deleting(name) : changes.busy(name);
   }
 }

@@ -5,6 +5,7 @@ import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The messages a {@link Ledger} takes and the replies it gives. {@link Ledger} implements this
@@ -45,6 +46,23 @@ public interface LedgerProtocol {
   /** The deletion that {@link BeginDelete} approved has ended. */
   record DeleteFinished(String name, boolean deleted) implements Command {}
 
+  /**
+   * Grow a published volume to {@code size}: the growth is admitted by the books and reserved, and
+   * the volume is marked as being changed (no delete or other change meanwhile) until
+   * {@link ResizeFinished}; the sender is watched. Answered {@link Found} (go on), {@link Unchanged}
+   * (the size it has already) or {@link Refused}.
+   */
+  record BeginResize(String name, long size, ActorRef<ChangeReply> replyTo) implements Request {}
+
+  /** The resize has ended: {@code resized} is the volume as it is now, or empty when it kept its old size. */
+  record ResizeFinished(String name, long size, Optional<Volume> resized) implements Command {}
+
+  /** Give back a sparse volume's unused blocks: marked as being changed until {@link ReclaimFinished}. */
+  record BeginReclaim(String name, ActorRef<ChangeReply> replyTo) implements Request {}
+
+  /** The reclaim has ended: the volume measured now, or empty when it failed (its blocks are measured at the next refresh). */
+  record ReclaimFinished(String name, Optional<Volume> measured) implements Command {}
+
   /** One volume, published or in flight ("creating"). */
   record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
 
@@ -67,6 +85,11 @@ public interface LedgerProtocol {
 
   sealed interface StatsReply {}
 
+  sealed interface ChangeReply {}
+
+  /** Nothing to do: the volume already is what was asked. */
+  record Unchanged(Volume volume) implements ChangeReply {}
+
   /** One outcome per spec of a {@link ReserveBatch}, in its order: Admitted, Existed or Refused. */
   record BatchReserved(List<ReserveReply> outcomes) implements BatchReply {
     public BatchReserved {
@@ -78,10 +101,10 @@ public interface LedgerProtocol {
 
   record Existed(Volume volume) implements ReserveReply {}
 
-  record Found(Volume volume) implements GetReply, DeleteReply {}
+  record Found(Volume volume) implements GetReply, DeleteReply, ChangeReply {}
 
   record Refused(ErrorCode code, String message)
-      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply {}
+      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply, ChangeReply {}
 
   record VolumeList(String pool, List<Volume> volumes) implements ListReply {
     public VolumeList {

@@ -38,6 +38,13 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     }
   }
 
+  /** Grow a volume to size (equal: unchanged). */
+  public record Resize(String name, long size, boolean progress, ActorRef<ChangeWorker.Result> replyTo)
+      implements Command {}
+
+  /** Give back a sparse volume's blocks that hold no data. */
+  public record Reclaim(String name, ActorRef<ChangeWorker.Result> replyTo) implements Command {}
+
   /** One volume, its blocks measured now; or the ledger's refusal. */
   public record Get(String name, ActorRef<Ledger.GetReply> replyTo) implements Command {}
 
@@ -92,6 +99,10 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
         .onMessage(Create.class, this::onCreate)
         .onMessage(Delete.class, this::onDelete)
         .onMessage(RunBatch.class, this::onBatch)
+        .onMessage(Resize.class, r -> spawnChange(ChangeWorker.resize(r.name(), r.size(), r.progress(), ledger,
+            pool.builder().changes(), r.replyTo()), "resize-"))
+        .onMessage(Reclaim.class, r -> spawnChange(ChangeWorker.reclaim(r.name(), ledger, pool.builder().changes(),
+            r.replyTo()), "reclaim-"))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -115,6 +126,11 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
         Behaviors.supervise(DeleteWorker.create(delete.name(), ledger, pool.builder(), delete.replyTo()))
             .onFailure(SupervisorStrategy.stop()),
         "delete-" + (++workers));
+    return this;
+  }
+
+  private Behavior<Command> spawnChange(Behavior<ChangeWorker.Command> worker, String prefix) {
+    getContext().spawn(Behaviors.supervise(worker).onFailure(SupervisorStrategy.stop()), prefix + (++workers));
     return this;
   }
 

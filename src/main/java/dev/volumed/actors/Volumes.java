@@ -22,6 +22,24 @@ final class Volumes<O> {
 
   private final Map<String, Volume> byName = new HashMap<>();
   private final Map<String, O> deleting = new HashMap<>();
+  private final Map<String, Changing<O>> changing = new HashMap<>();
+
+  /** A change in place of a published volume (resize, reclaim), by whom: no other change or delete meanwhile. */
+  enum Change {
+    RESIZE("being resized"), RECLAIM("having its unused blocks reclaimed");
+
+    final String doing;
+
+    Change(String doing) {
+      this.doing = doing;
+    }
+  }
+
+  /** {@code size}: what a resize grows the volume to (the growth held in the books); 0 for a reclaim. */
+  private record Changing<O>(Change change, O owner, long size) {}
+
+  /** A change whose owner stopped before it said how it ended. */
+  record Abandoned(String name, Change change, long size) {}
 
   /** The published volume of that name, or null. */
   Volume get(String name) {
@@ -60,6 +78,28 @@ final class Volumes<O> {
     deleting.values().removeIf(o -> o.equals(owner));
   }
 
+  /** The change under way on that name, or null. */
+  Change changing(String name) {
+    Changing<O> c = changing.get(name);
+    return c == null ? null : c.change();
+  }
+
+  void beginChange(String name, Change change, long size, O owner) {
+    changing.put(name, new Changing<>(change, owner, size));
+  }
+
+  void endChange(String name) {
+    changing.remove(name);
+  }
+
+  /** The owner stopped: the names it was changing, which are no longer being changed. */
+  List<Abandoned> dropChangesOf(O owner) {
+    List<Abandoned> dropped = new ArrayList<>();
+    changing.entrySet().removeIf(e -> e.getValue().owner().equals(owner)
+        && dropped.add(new Abandoned(e.getKey(), e.getValue().change(), e.getValue().size())));
+    return dropped;
+  }
+
   /**
    * Takes a refresh's checks of the volumes it asked about, and returns each volume that took one.
    * Only the very volume that was measured does: one deleted, being deleted or made again since is not.
@@ -69,7 +109,7 @@ final class Volumes<O> {
     for (Volume then : asked) {
       Volume volume = byName.get(then.name());
       ImageCheck.Result check = checks.get(then.name());
-      if (check == null || volume == null || deleting.containsKey(then.name())
+      if (check == null || volume == null || deleting.containsKey(then.name()) || changing.containsKey(then.name())
           || !volume.spec().equals(then.spec()) || !volume.createdAt().equals(then.createdAt())) {
         continue;
       }

@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
       OneRequest.Get.class,
       OneRequest.ListVolumes.class,
       OneRequest.Delete.class,
+      OneRequest.Resize.class,
+      OneRequest.Reclaim.class,
       CompletionCommand.class
     },
     commandListHeading = "%nCommands:%n",

@@ -2,6 +2,7 @@ package dev.volumed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.model.Sizes;
 import dev.volumed.protocol.Codec;
 import dev.volumed.protocol.Request;
 import dev.volumed.protocol.VolumeArgs;
@@ -19,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * A command that is one request and one reply: ping, pools, create, get, list and delete. The
+ * A command that is one request and one reply: ping, pools, create, get, list, delete, resize and reclaim. The
  * reply is printed as a table or a line, or with --json as volumed's JSON; an error goes to
  * stderr as code and message (to stdout with --json) with exit code 1.
  */
@@ -37,15 +38,29 @@ abstract class OneRequest implements Callable<Integer> {
   /** The result as a person reads it, ending in a newline. */
   abstract String human(JsonNode result);
 
+  /** How the request's progress events are shown on stderr; none for a command without events. */
+  Progress.View progress() {
+    return new Progress.View() {
+      @Override
+      public void event(JsonNode event) {}
+
+      @Override
+      public void finish() {}
+    };
+  }
+
   @Override
   public final Integer call() {
     Reply reply;
+    Progress.View view = progress();
     try {
-      reply = new Client(cli.socketPath()).call(request(Requests.freshId()));
+      reply = new Client(cli.socketPath()).call(request(Requests.freshId()), view::event);
     } catch (ClientException e) {
+      view.finish();
       cli.err.println("volumectl: " + e.getMessage());
       return VolumeCtl.UNREACHABLE;
     }
+    view.finish();
     if (reply instanceof Reply.Failure failure) {
       if (cli.json()) {
         cli.printJson(failure.error());
@@ -194,6 +209,56 @@ abstract class OneRequest implements Callable<Integer> {
     @Override
     String human(JsonNode result) {
       return Render.deleted(result, name.name);
+    }
+  }
+
+  @Command(name = "resize", description = "grow a volume and its file system to SIZE (never shrinks)")
+  static final class Resize extends OneRequest {
+    @Mixin NameOperand name;
+    @Mixin PoolOption pool;
+    @Spec CommandSpec spec;
+    long size;
+
+    @Option(names = "--size", paramLabel = "SIZE", required = true,
+        description = "the new size: bytes, or with a unit: 512M, 10G, 1T (powers of 1024)")
+    void size(String text) {
+      try {
+        size = Sizes.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--size: " + e.getMessage());
+      }
+    }
+
+    /** Always with progress: the bar (or a line per step) goes to stderr, the volume to stdout. */
+    @Override
+    Request request() {
+      return new Request.Resize(pool.pool, name.name, size, true);
+    }
+
+    @Override
+    Progress.View progress() {
+      return cli.json() ? super.progress() : ByteProgress.view(cli.err, cli.terminal, BatchCommand.columns(cli.env));
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.volume(result);
+    }
+  }
+
+  @Command(name = "reclaim", description = "give back the blocks of a sparse volume that hold no data")
+  static final class Reclaim extends OneRequest {
+    @Mixin NameOperand name;
+    @Mixin PoolOption pool;
+
+    @Override
+    Request request() {
+      return new Request.Reclaim(pool.pool, name.name);
+    }
+
+    @Override
+    String human(JsonNode result) {
+      return Render.reclaimed(result);
     }
   }
 }

@@ -120,6 +120,13 @@ final class Render {
     return "deleted " + (deleted.isTextual() ? deleted.asText() : name) + "\n";
   }
 
+  /** {@code reclaimed 60.0 MiB (62914560 bytes) of NAME}, then the volume as it is now. */
+  static String reclaimed(JsonNode result) {
+    JsonNode volume = result.path("volume");
+    return "reclaimed " + exactBytes(result.path("reclaimedBytes")) + " of " + text(volume.path("name")) + "\n"
+        + volume(volume);
+  }
+
   /** {@code error CODE: message}, then the details, one {@code   key: value} line each. */
   static String error(Reply.Failure failure) {
     StringBuilder s = new StringBuilder("error ").append(failure.code()).append(": ").append(failure.message());

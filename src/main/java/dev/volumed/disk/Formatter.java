@@ -80,7 +80,12 @@ public final class Formatter {
     return fs.tool().flatMap(this::findExecutable);
   }
 
-  private Optional<Path> findExecutable(String name) {
+  /** How long one tool may run before it is killed (volumed.format.timeout). */
+  Duration timeout() {
+    return timeout;
+  }
+
+  Optional<Path> findExecutable(String name) {
     for (Path dir : toolDirs) {
       Path candidate = dir.resolve(name);
       if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {

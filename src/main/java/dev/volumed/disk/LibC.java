@@ -107,6 +107,17 @@ interface LibC extends Library {
 
   int fsync(int fd) throws LastErrorException;
 
+  // lseek(2) whence values for walking a sparse file's data; fallocate(2) modes for punching holes.
+  int SEEK_DATA = 3;
+  int SEEK_HOLE = 4;
+  int ENXIO = 6;
+  int FALLOC_FL_KEEP_SIZE = 1;
+  int FALLOC_FL_PUNCH_HOLE = 2;
+
+  long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+  int geteuid();
+
   int LOCK_EX = 2;
   int LOCK_NB = 4;
 

@@ -10,7 +10,9 @@ import dev.volumed.settings.HostIds;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +57,7 @@ final class OpenImage implements AutoCloseable {
       switch (allocation) {
         case SPARSE -> image.truncate(size);
         case FALLOCATE -> image.fallocate(size);
-        case FULL -> image.writeZeros(size);
+        case FULL -> image.writeZeros(size, written -> { });
       }
       done = true;
       return image;
@@ -78,6 +80,73 @@ final class OpenImage implements AutoCloseable {
             + "; delete it first or choose another name.");
       }
       throw Errors.errno(e.getErrorCode(), "Cannot create " + folder.pathOf(leaf));
+    }
+  }
+
+  /**
+   * Opens the existing regular file leaf of folder read-write, never through a symlink
+   * (O_NOFOLLOW): for changing a published image in place.
+   */
+  static OpenImage open(PoolDir folder, String leaf) throws VolumeException {
+    Optional<Entry> entry = folder.entry(leaf);
+    if (entry.isEmpty() || !entry.get().isRegularFile()) {
+      throw new VolumeException(ErrorCode.NOT_FOUND, "There is no image file at " + folder.pathOf(leaf));
+    }
+    try {
+      return new OpenImage(LibC.INSTANCE.openat(folder.fd(), leaf, LibC.O_RDWR | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0),
+          folder.pathOf(leaf));
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot open " + folder.pathOf(leaf));
+    }
+  }
+
+  /**
+   * Grows the file from {@code from} to {@code to} bytes the way its allocation says: sparse, a hole
+   * (ftruncate); fallocate, the new range allocated; full, the new range written with zeros. Then fsync.
+   */
+  void grow(long from, long to, Allocation allocation, LongConsumer written) throws VolumeException {
+    switch (allocation) {
+      case SPARSE -> truncate(to);
+      case FALLOCATE -> {
+        try {
+          LibC.INSTANCE.fallocate(fd.get(), 0, from, to - from);
+        } catch (LastErrorException e) {
+          throw Errors.spaceOrIo(e.getErrorCode(), "Cannot reserve " + (to - from) + " more bytes for " + path);
+        }
+      }
+      case FULL -> {
+        seek(from);
+        writeZeros(to - from, written);
+      }
+    }
+    sync();
+  }
+
+  /** Cuts the file back to size bytes (a failed or undone growth); the blocks past it are freed. */
+  void shrinkTo(long size) throws VolumeException {
+    truncate(size);
+    sync();
+  }
+
+  /** The file's length now. */
+  long size() throws VolumeException {
+    try {
+      return Entry.statx(fd.get(), "", LibC.AT_EMPTY_PATH).size();
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot measure " + path);
+    }
+  }
+
+  /** The raw descriptor, for the steps that read the file's data ({@link Holes}); valid while this is open. */
+  int fd() {
+    return fd.get();
+  }
+
+  private void seek(long offset) throws VolumeException {
+    try {
+      LibC.INSTANCE.lseek(fd.get(), offset, 0);
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot seek in " + path);
     }
   }
 
@@ -152,8 +221,8 @@ final class OpenImage implements AutoCloseable {
     }
   }
 
-  /** full: every block written with zeros now. */
-  private void writeZeros(long size) throws VolumeException {
+  /** full: every block written with zeros now; written hears the bytes done after each write. */
+  private void writeZeros(long size, LongConsumer progress) throws VolumeException {
     Memory zeros = new Memory(Math.min(ZERO_BLOCK_BYTES, size));
     zeros.clear();
     long written = 0;
@@ -161,6 +230,7 @@ final class OpenImage implements AutoCloseable {
       while (written < size) {
         long n = LibC.INSTANCE.write(fd.get(), zeros, Math.min(zeros.size(), size - written));
         written += n; // a short write (n < asked) is fine: the loop asks again for the rest
+        progress.accept(written);
       }
     } catch (LastErrorException e) {
       throw Errors.spaceOrIo(e.getErrorCode(), "Cannot write " + size + " bytes of zeros to " + path

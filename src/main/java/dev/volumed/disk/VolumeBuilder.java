@@ -26,11 +26,18 @@ public final class VolumeBuilder {
   private final PoolSettings pool;
   private final PoolStore store;
   private final Formatter formatter;
+  private final VolumeChanges changes;
 
   public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter) {
     this.pool = pool;
     this.store = store;
     this.formatter = formatter;
+    this.changes = new VolumeChanges(pool.name(), store, formatter);
+  }
+
+  /** The changes in place of this pool's published volumes (resize, reclaim). */
+  public VolumeChanges changes() {
+    return changes;
   }
 
   /**

@@ -6,6 +6,7 @@ import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.japi.function.Function;
 import dev.volumed.actors.BatchWorker;
+import dev.volumed.actors.ChangeWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
@@ -64,6 +65,10 @@ final class Operations {
     record Listed(Map<Pool, Ledger.ListReply> lists) implements Result {}
 
     record Deleted(String name) implements Result {}
+
+    record Resized(Pool pool, Volume volume) implements Result {}
+
+    record Reclaimed(Pool pool, Volume volume, long reclaimedBytes) implements Result {}
   }
 
   Operations(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
@@ -104,6 +109,12 @@ final class Operations {
         return list(list);
       } else if (request instanceof Request.Delete delete) {
         return delete(delete);
+      } else if (request instanceof Request.Resize resize) {
+        Pool pool = pool(resize.pool());
+        return change(pool, replyTo -> new PoolManager.Resize(resize.name(), resize.size(), false, replyTo));
+      } else if (request instanceof Request.Reclaim reclaim) {
+        Pool pool = pool(reclaim.pool());
+        return change(pool, replyTo -> new PoolManager.Reclaim(reclaim.name(), replyTo));
       }
       throw new IllegalArgumentException(request.op().wireName() + " is not answered by Operations.run");
     } catch (VolumeException refused) {
@@ -193,6 +204,23 @@ final class Operations {
           }
           throw new CompletionException(((DeleteWorker.Failed) result).error());
         });
+  }
+
+  /** resize and reclaim: a change in place of one volume, by its pool's change worker. */
+  private CompletionStage<Result> change(Pool pool, Function<ActorRef<ChangeWorker.Result>, PoolManager.Command> message) {
+    return this.<ChangeWorker.Result, PoolManager.Command>ask(pool.manager(), message).thenApply(result -> {
+      if (result instanceof ChangeWorker.Resized resized) {
+        return new Result.Resized(pool, resized.volume());
+      } else if (result instanceof ChangeWorker.Reclaimed reclaimed) {
+        return new Result.Reclaimed(pool, reclaimed.volume(), reclaimed.reclaimedBytes());
+      }
+      throw new CompletionException(((ChangeWorker.Failed) result).error());
+    });
+  }
+
+  /** Starts a resize with progress: its events and then its result go to {@code output}. */
+  void runResize(Pool pool, Request.Resize resize, ActorRef<ChangeWorker.Result> output) {
+    pool.manager().tell(new PoolManager.Resize(resize.name(), resize.size(), true, output));
   }
 
   /** The pool of this name; UNKNOWN_POOL naming the pools there are. Also the decoder's pool check. */

@@ -28,6 +28,13 @@ final class Replies {
       return volume(got.pool(), got.volume());
     } else if (result instanceof Operations.Result.Listed listed) {
       return volumes(listed.lists());
+    } else if (result instanceof Operations.Result.Resized resized) {
+      return volume(resized.pool(), resized.volume());
+    } else if (result instanceof Operations.Result.Reclaimed reclaimed) {
+      ObjectNode node = Codec.JSON.createObjectNode();
+      node.set("volume", volume(reclaimed.pool(), reclaimed.volume()));
+      node.put("reclaimedBytes", reclaimed.reclaimedBytes());
+      return node;
     }
     return deleted(((Operations.Result.Deleted) result).name());
   }

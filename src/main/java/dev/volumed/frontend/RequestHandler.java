@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
+  private final ChangeStream changes;
   private final Drain drain = new Drain();
   private final RequestMeter meter;
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
@@ -40,6 +41,7 @@ final class RequestHandler implements Connection.Handler {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
+    this.changes = new ChangeStream(system, operations, drain);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -90,6 +92,9 @@ final class RequestHandler implements Connection.Handler {
     try {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
+      if (decoded instanceof Request.Resize resize && resize.progress()) {
+        return changes.lines(id, resize, started);
+      }
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a
           // time per connection and one per core in all (LongReplies), encoded on the blocking dispatcher.

@@ -18,6 +18,11 @@ public record VolumeSpec(
     mkfsArgs = List.copyOf(mkfsArgs);
   }
 
+  /** The same volume grown (or shrunk) to size. */
+  public VolumeSpec withSize(long size) {
+    return new VolumeSpec(name, size, fs, label, mkfsArgs, allocation);
+  }
+
   /** Same size, fs, label and allocation: a repeated create of this is answered {@code existed}. */
   public boolean sameShapeAs(VolumeSpec other) {
     return size == other.size

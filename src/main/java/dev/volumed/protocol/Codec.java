@@ -80,6 +80,13 @@ public final class Codec {
       list.pool().ifPresent(pool -> node.put("pool", pool));
     } else if (request instanceof Request.Delete delete) {
       node.put("pool", delete.pool()).put("name", delete.name());
+    } else if (request instanceof Request.Resize resize) {
+      node.put("pool", resize.pool()).put("name", resize.name()).put("size", resize.size());
+      if (resize.progress()) {
+        node.put("progress", true);
+      }
+    } else if (request instanceof Request.Reclaim reclaim) {
+      node.put("pool", reclaim.pool()).put("name", reclaim.name());
     }
     return node;
   }

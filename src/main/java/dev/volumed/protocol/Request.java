@@ -65,4 +65,20 @@ public sealed interface Request {
       return Op.DELETE;
     }
   }
+
+  /** Grow a volume to {@code size} bytes (checked: positive, whole 4 KiB blocks); progress events when asked. */
+  record Resize(String pool, String name, long size, boolean progress) implements Request {
+    @Override
+    public Op op() {
+      return Op.RESIZE;
+    }
+  }
+
+  /** Give back a sparse volume's blocks that hold no data. */
+  record Reclaim(String pool, String name) implements Request {
+    @Override
+    public Op op() {
+      return Op.RECLAIM;
+    }
+  }
 }

@@ -110,6 +110,9 @@ public final class Requests {
       case GET -> new Request.Get(pool(request, pools), name(request));
       case LIST -> new Request.ListVolumes(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
       case DELETE -> new Request.Delete(pool(request, pools), name(request));
+      case RESIZE -> new Request.Resize(pool(request, pools), name(request), VolumeArgs.size(request.get("size")),
+          flag(request, "progress", false));
+      case RECLAIM -> new Request.Reclaim(pool(request, pools), name(request));
     };
   }
 

@@ -82,6 +82,15 @@ class MessageTest {
   }
 
   @Test
+  void resizeAndReclaim() throws Exception {
+    roundTrip("r10", new Request.Resize("p", "a.img", 8192, true),
+        "{\"id\":\"r10\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192,\"progress\":true}");
+    roundTrip("r11", new Request.Resize("p", "a.img", 8192, false),
+        "{\"id\":\"r11\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192}");
+    roundTrip("r12", new Request.Reclaim("p", "a.img"), "{\"id\":\"r12\",\"op\":\"reclaim\",\"pool\":\"p\",\"name\":\"a.img\"}");
+  }
+
+  @Test
   void everyOpHasItsRequest() throws Exception {
     for (Op op : Op.values()) {
       assertEquals(Optional.of(op), Op.fromWire(op.wireName()));

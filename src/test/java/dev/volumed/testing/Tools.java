@@ -14,7 +14,10 @@ public final class Tools {
       Map.entry("e2fsck", "e2fsprogs"), Map.entry("mkfs.xfs", "xfsprogs"), Map.entry("mkfs.btrfs", "btrfs-progs"),
       Map.entry("mkfs.vfat", "dosfstools"), Map.entry("mkswap", "util-linux"), Map.entry("blkid", "util-linux"),
       Map.entry("fallocate", "util-linux"), Map.entry("setpriv", "util-linux"), Map.entry("mount", "mount"),
-      Map.entry("promtool", "prometheus"), Map.entry("prometheus", "prometheus"));
+      Map.entry("promtool", "prometheus"), Map.entry("prometheus", "prometheus"),
+      Map.entry("resize2fs", "e2fsprogs"), Map.entry("e2undo", "e2fsprogs"), Map.entry("xfs_growfs", "xfsprogs"),
+      Map.entry("xfs_repair", "xfsprogs"), Map.entry("btrfs", "btrfs-progs"), Map.entry("unshare", "util-linux"),
+      Map.entry("nsenter", "util-linux"), Map.entry("debugfs", "e2fsprogs"));
 
   private Tools() {}
 
