@@ -8,6 +8,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.volumed.actors.PoolEvents;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.protocol.Codec;
 import dev.volumed.model.ErrorCode;
@@ -39,10 +40,16 @@ public final class FrontEnd {
 
   public static Behavior<Command> create(
       Settings settings, Map<String, ActorRef<PoolManager.Command>> pools) {
+    return create(settings, pools, PoolEvents.none());
+  }
+
+  /** A front end whose watches subscribe to {@code events}. */
+  public static Behavior<Command> create(
+      Settings settings, Map<String, ActorRef<PoolManager.Command>> pools, PoolEvents events) {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
       SocketServer server = SocketServer.bind(socket);
-      RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings);
+      RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings, events);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       ConnectionSlots slots = new ConnectionSlots(socket.maxConnections(), socket.maxConnectionsPerUid());
       drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, slots, io);

@@ -80,6 +80,8 @@ public final class Codec {
       list.pool().ifPresent(pool -> node.put("pool", pool));
     } else if (request instanceof Request.Delete delete) {
       node.put("pool", delete.pool()).put("name", delete.name());
+    } else if (request instanceof Request.Watch watch) {
+      watch.pool().ifPresent(pool -> node.put("pool", pool));
     }
     return node;
   }

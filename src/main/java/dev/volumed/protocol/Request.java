@@ -65,4 +65,12 @@ public sealed interface Request {
       return Op.DELETE;
     }
   }
+
+  /** Events of one pool, or of every pool when {@code pool} is empty, until the connection closes. */
+  record Watch(Optional<String> pool) implements Request {
+    @Override
+    public Op op() {
+      return Op.WATCH;
+    }
+  }
 }

@@ -110,6 +110,7 @@ public final class Requests {
       case GET -> new Request.Get(pool(request, pools), name(request));
       case LIST -> new Request.ListVolumes(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
       case DELETE -> new Request.Delete(pool(request, pools), name(request));
+      case WATCH -> new Request.Watch(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
     };
   }
 
