@@ -45,13 +45,28 @@ public record PoolLevel(double allocatedPercent, double filesystemUsedPercent, L
     if (level != Level.FULL || demand.total() <= demand.blocks()) {
       return Optional.empty();
     }
-    String which = filesystemUsedPercent >= allocatedPercent
-        ? "its file system is " + Watermarks.percent(filesystemUsedPercent) + " % used"
-        : "its volumes use " + Watermarks.percent(allocatedPercent) + " % of its usable space";
     return Optional.of(new Decision.Refuse(ErrorCode.INSUFFICIENT_SPACE, String.format(
         "pool %s is at level full (%s, full-percent is %s): %s with sparse volumes is refused until space is"
             + " freed; free space on its file system or delete volumes, or ask for allocation \"fallocate\"",
-        pool, which, Watermarks.percent(watermarks.fullPercent()), demand.describe())));
+        pool, which(), Watermarks.percent(watermarks.fullPercent()), demand.describe())));
+  }
+
+  /** While the pool is FULL every resize (of any allocation) is INSUFFICIENT_SPACE; empty otherwise. */
+  public Optional<Decision.Refuse> resizeRefusal(String volume, String pool, Watermarks watermarks) {
+    if (level != Level.FULL) {
+      return Optional.empty();
+    }
+    return Optional.of(new Decision.Refuse(ErrorCode.INSUFFICIENT_SPACE, String.format(
+        "pool %s is at level full (%s, full-percent is %s): resizing volume %s is refused until space is freed;"
+            + " free space on its file system or delete volumes", pool, which(),
+        Watermarks.percent(watermarks.fullPercent()), volume)));
+  }
+
+  /** Which percent made the level, as a message says it. */
+  private String which() {
+    return filesystemUsedPercent >= allocatedPercent
+        ? "its file system is " + Watermarks.percent(filesystemUsedPercent) + " % used"
+        : "its volumes use " + Watermarks.percent(allocatedPercent) + " % of its usable space";
   }
 
   private static double percent(long part, long whole) {

@@ -61,6 +61,11 @@ final class LevelWatch {
     return current.refusal(demand, pool, watermarks);
   }
 
+  /** For resize (a later op): at level full every resize is refused, whatever its allocation. */
+  Optional<Decision.Refuse> resizeRefusal(String volume) {
+    return current.resizeRefusal(volume, pool, watermarks);
+  }
+
   /** "rose from ok to warn: 81.5 % (file system used; allocated 12.0 %), warn-percent 80". */
   String describe(PoolLevel level, String change) {
     String what = level.level() == Level.OK ? "below warn-percent " + Watermarks.percent(watermarks.warnPercent())

@@ -9,6 +9,8 @@ import akka.stream.javadsl.Source;
 import dev.volumed.accounting.PoolLevel;
 import dev.volumed.model.Level;
 import dev.volumed.model.Volume;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -17,11 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.LoggerFactory;
 
 /**
  * The publisher of {@link PoolEvent}s, one per daemon: ledgers (and workers) publish, watchers
- * subscribe. Publishing never waits: it is one offer to a bounded queue, and one stream hands each
- * event on to every watcher's own bounded queue, also by an offer that never waits. A watcher that
+ * subscribe. Publishing never waits: it is one offer to a bounded queue, and one stream hands the
+ * events on (those of each 20 ms together) to every watcher's own bounded queue, also by an offer
+ * that never waits. A watcher that
  * does not read loses what does not fit in its queue, counted, and is told how many with one
  * {@link Overflow} after the events it had when it reads again. With no watcher, publishing only
  * reads a set's size.
@@ -29,6 +33,13 @@ import java.util.function.Predicate;
 public final class PoolEvents {
   /** Events waiting to be handed on to the watchers; past this they are lost for every watcher (counted). */
   private static final int HANDOVER_BOUND = 65_536;
+  /**
+   * Events published within this long are handed on together: one offer, one wake-up and one
+   * write per watcher for all of them, so a thousand watchers cost a burst of creates little more
+   * than one create. A watcher sees an event at most this much later.
+   */
+  private static final Duration GATHER = Duration.ofMillis(20);
+  private static final int GATHER_MAX = 256;
 
   /** What a watch's stream carries: an event, or how many it lost. */
   public sealed interface Delivery {}
@@ -70,7 +81,8 @@ public final class PoolEvents {
 
   private PoolEvents(ActorSystem<?> system) {
     this.handover = system == null ? null
-        : Source.<Published>queue(HANDOVER_BOUND).to(Sink.foreach(this::handOn)).run(system);
+        : Source.<Published>queue(HANDOVER_BOUND).groupedWithin(GATHER_MAX, GATHER).to(Sink.foreach(this::handOn))
+            .run(system);
   }
 
   /** The daemon's publisher, handing events on in a stream of {@code system}. */
@@ -110,7 +122,7 @@ public final class PoolEvents {
   public Source<Delivery, NotUsed> subscribe(Predicate<String> pools, int bound) {
     return Source.<Numbered>queue(bound)
         .mapMaterializedValue(queue -> {
-          Watcher watcher = new Watcher(pools, queue);
+          Watcher watcher = new Watcher(pools, queue, bound);
           watchers.add(watcher);
           return watcher;
         })
@@ -119,9 +131,14 @@ public final class PoolEvents {
           return NotUsed.getInstance();
         })
         .mapConcat(numbered -> {
+          numbered.watcher().queued.addAndGet(-numbered.events().size());
           long dropped = numbered.watcher().droppedUpTo(numbered.seq());
-          return dropped > 0 ? List.<Delivery>of(numbered.published(), new Overflow(dropped))
-              : List.<Delivery>of(numbered.published());
+          if (dropped == 0) {
+            return numbered.events();
+          }
+          List<Delivery> out = new ArrayList<>(numbered.events());
+          out.add(new Overflow(dropped));
+          return out;
         });
   }
 
@@ -136,43 +153,66 @@ public final class PoolEvents {
   }
 
   /** On the hand-over stream's turn only: one offer per watcher, never waiting. */
-  private void handOn(Published published) {
+  private void handOn(List<Published> published) {
     long lostNow = lost.getAndSet(0);
     for (Watcher watcher : watchers) {
-      if (lostNow > 0) {
-        watcher.dropped(lostNow);
+      try {
+        if (lostNow > 0) {
+          watcher.dropped(lostNow);
+        }
+        watcher.offer(published);
+      } catch (RuntimeException e) {
+        // One watcher's trouble never ends the hand-over for the others.
+        LoggerFactory.getLogger(PoolEvents.class).warn("an event could not be handed to a watcher: {}", e.toString());
       }
-      watcher.offer(published);
     }
   }
 
-  /** An event in one watcher's queue, numbered in the order it was queued. */
-  private record Numbered(long seq, Published published, Watcher watcher) {}
+  /** Events handed on together, in one watcher's queue, numbered in the order they were queued. */
+  private record Numbered(long seq, List<Delivery> events, Watcher watcher) {}
 
   /** One watcher: its queue, and what it lost since it was last told. */
   private static final class Watcher {
     private final Predicate<String> pools;
     private final BoundedSourceQueue<Numbered> queue;
+    /** Events waiting in the queue (it holds hand-overs of one or more), at most maxEvents. */
+    private final AtomicLong queued = new AtomicLong();
+    private final int maxEvents;
     /** Set on the hand-over's turn only. */
     private long lastSeq;
     private final AtomicLong dropped = new AtomicLong();
     /** The number of the last event queued before the first drop not yet told. */
     private volatile long droppedAfter;
 
-    Watcher(Predicate<String> pools, BoundedSourceQueue<Numbered> queue) {
+    Watcher(Predicate<String> pools, BoundedSourceQueue<Numbered> queue, int maxEvents) {
       this.pools = pools;
       this.queue = queue;
+      this.maxEvents = maxEvents;
     }
 
-    void offer(Published published) {
-      if (!pools.test(published.event().pool())) {
-        return;
+    void offer(List<Published> published) {
+      List<Delivery> mine = new ArrayList<>(published.size());
+      for (Published one : published) {
+        if (pools.test(one.event().pool())) {
+          mine.add(one);
+        }
       }
-      QueueOfferResult result = queue.offer(new Numbered(lastSeq + 1, published, this));
-      if (result == QueueOfferResult.enqueued()) {
-        lastSeq++;
-      } else if (result == QueueOfferResult.dropped()) {
-        dropped(1);
+      // What fits is queued, in order; the rest is dropped and counted after it.
+      int room = (int) Math.max(0, Math.min(mine.size(), maxEvents - queued.get()));
+      int lost = mine.size() - room;
+      if (room > 0) {
+        List<Delivery> fits = room == mine.size() ? mine : List.copyOf(mine.subList(0, room));
+        queued.addAndGet(room);
+        QueueOfferResult result = queue.offer(new Numbered(lastSeq + 1, fits, this));
+        if (result == QueueOfferResult.enqueued()) {
+          lastSeq++;
+        } else {
+          queued.addAndGet(-room);
+          lost += result == QueueOfferResult.dropped() ? room : 0;
+        }
+      }
+      if (lost > 0) {
+        dropped(lost);
       }
     }
 

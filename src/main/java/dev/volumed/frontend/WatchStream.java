@@ -2,6 +2,7 @@ package dev.volumed.frontend;
 
 import akka.Done;
 import akka.NotUsed;
+import akka.japi.pf.PFBuilder;
 import akka.stream.KillSwitches;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Source;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolEvents;
+import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
 import dev.volumed.protocol.Codec;
 import dev.volumed.protocol.Request;
@@ -74,7 +76,12 @@ final class WatchStream {
             ? Source.<RequestHandler.Out>empty()
             : Source.single(new RequestHandler.Out(RequestHandler.bytes(Codec.ok(id, endedResult())), true)))
         .mapMaterializedValue(future -> NotUsed.getInstance());
-    return initial.concat(changes).concat(ended);
+    // A watch that fails (its pools' state could not be asked) ends with an error reply, never the connection.
+    return initial.concat(changes).concat(ended)
+        .recover(new PFBuilder<Throwable, RequestHandler.Out>()
+            .match(Throwable.class, failure -> new RequestHandler.Out(RequestHandler.bytes(Codec.error(id,
+                ErrorCode.INTERNAL, "the watch failed: " + failure + "; watch again", Map.of())), true))
+            .build());
   }
 
   private static List<RequestHandler.Out> initialEvents(JsonNode id, Map<Operations.Pool, Ledger.StatsReply> stats) {

@@ -93,9 +93,13 @@ class PoolLevelTest {
     assertTrue(full.refusal(Demand.of(spec("d", Allocation.FALLOCATE)), "fast", MARKS).isEmpty());
     assertTrue(full.refusal(Demand.of(List.of(spec("e", Allocation.FULL), spec("f", Allocation.FALLOCATE))),
         "fast", MARKS).isEmpty());
+    // Every resize is refused at full, whatever its allocation; none below.
+    Optional<Decision.Refuse> resize = full.resizeRefusal("vm1/data.img", "fast", MARKS);
+    assertTrue(resize.isPresent() && resize.get().message().contains("resizing volume vm1/data.img"), resize.toString());
     // Below full nothing is refused by level.
     PoolLevel critical = PoolLevel.of(MARKS, 0, 10 * GIB, new Space(100 * GIB, 6 * GIB));
     assertTrue(critical.refusal(Demand.of(spec("g", Allocation.SPARSE)), "fast", MARKS).isEmpty());
+    assertTrue(critical.resizeRefusal("g", "fast", MARKS).isEmpty());
   }
 
   @Test
