@@ -50,6 +50,8 @@ class WatchTest {
         pools.add(first.get("pool").asText());
       }
       assertEquals(List.of("default", "other"), pools);
+      // The watch is one request in flight: others on the same connection are still answered.
+      assertTrue(watcher.request("{\"id\":\"p\",\"op\":\"ping\"}").path("ok").asBoolean());
 
       assertTrue(client.request(create("default", "vm1/disk.img")).path("ok").asBoolean());
       JsonNode created = watcher.read();
@@ -86,6 +88,21 @@ class WatchTest {
       assertEquals(7, created.get("id").asInt());
       JsonNode unknown = client.request("{\"id\":1,\"op\":\"watch\",\"pool\":\"nope\"}");
       assertEquals("UNKNOWN_POOL", unknown.at("/error/code").asText(), unknown.toString());
+    }
+  }
+
+  /** A watcher that goes away frees its connection: more watches come and go than connections are allowed. */
+  @Test
+  void watchersThatCloseTheirConnectionAreForgotten() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir, "volumed.socket.max-connections = 8")) {
+      for (int i = 0; i < 40; i++) {
+        try (LineClient watcher = daemon.connect()) {
+          watcher.send("{\"id\":" + i + ",\"op\":\"watch\"}");
+          JsonNode first = watcher.read();
+          assertEquals("pool", first.path("event").asText(), "watch " + i + ": " + first);
+        }
+      }
+      assertTrue(daemon.request("{\"op\":\"ping\"}").path("ok").asBoolean());
     }
   }
 
