@@ -10,6 +10,7 @@ import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.volumed.actors.Ledger;
+import dev.volumed.actors.PoolEvents;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.actors.SpaceProbe;
 import dev.volumed.disk.Formatter;
@@ -53,6 +54,8 @@ public final class Supervisor {
         return Behaviors.stopped();
       }
       Map<String, ActorRef<PoolManager.Command>> managers = new LinkedHashMap<>();
+      // One publisher for the daemon: the ledgers publish to it, the front end's watches subscribe.
+      PoolEvents events = PoolEvents.start(context.getSystem());
       List<PoolStore> stores = new ArrayList<>();
       for (PoolSettings pool : settings.pools()) {
         PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
@@ -63,7 +66,7 @@ public final class Supervisor {
         // its ledger and every worker in flight.
         managers.put(pool.name(), context.spawn(
             Behaviors.supervise(PoolManager.create(parts, settings.accounting().refreshInterval(),
-                    settings.format().effectiveParallelism(), settings.socket().requestTimeout()))
+                    settings.format().effectiveParallelism(), settings.socket().requestTimeout(), events))
                 .onFailure(SupervisorStrategy.resume()),
             "pool-" + pool.name()));
       }
@@ -74,7 +77,7 @@ public final class Supervisor {
       // The front end binds and accepts with blocking calls, so it lives on the blocking dispatcher.
       // If it fails the daemon cannot serve anyone: it stops, and so does the system (see Main).
       ActorRef<FrontEnd.Command> frontEnd = context.spawn(
-          Behaviors.supervise(FrontEnd.create(settings, Map.copyOf(managers), handed,
+          Behaviors.supervise(FrontEnd.create(settings, Map.copyOf(managers), events, handed,
                   () -> readiness.tell(Readiness.Listening.INSTANCE)))
               .onFailure(SupervisorStrategy.stop()),
           "front-end",

@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -55,7 +56,13 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   public static Behavior<Command> create(
       PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
-    return LedgerLifecycle.create(pool, store, probe, refreshInterval);
+    return create(pool, store, probe, refreshInterval, PoolEvents.none());
+  }
+
+  /** A ledger that publishes its pool's changes of level and of volumes to {@code events}. */
+  public static Behavior<Command> create(
+      PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval, PoolEvents events) {
+    return LedgerLifecycle.create(pool, store, probe, refreshInterval, events);
   }
 
   private final PoolSettings pool;
@@ -66,6 +73,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final SpaceReadings space;
   private final LedgerSnapshots snapshots;
   private final Changes changes;
+  private final PoolEvents events;
+  private final LevelWatch levels;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
@@ -76,7 +85,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
   Ledger(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
-      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded) {
+      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded, PoolEvents events) {
     super(context);
     this.pool = pool;
     this.store = store;
@@ -89,8 +98,12 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
-    this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes);
     this.changes = new Changes(pool.name(), volumes, books, space, context.getLog());
+    this.events = events;
+    this.levels = new LevelWatch(pool.name(), pool.watermarks(), events, context.getLog(), books, space.last());
+    this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes,
+        () -> levels.current().level());
+    loaded.stream().filter(Volume::adopted).forEach(volume -> events.volume(PoolEvent.Action.ADOPTED, pool.name(), volume));
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -186,6 +199,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     // Blocks were taken: the next sparse decision reads the file system again. (A release only
     // gives blocks back, so the last reading stays on the safe side; a refusal re-reads.)
     space.stale();
+    events.volume(PoolEvent.Action.CREATED, pool.name(), complete.volume());
+    levels.update(books, space.last());
     return this;
   }
 
@@ -215,6 +230,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     if (volume != null) {
       books.remove(volume);
       space.stale();
+      events.volume(PoolEvent.Action.DELETED, pool.name(), volume);
+      levels.update(books, space.last());
     }
     return this;
   }
@@ -252,7 +269,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
         pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), figures.availableForFallocate(), figures.availableForSparse(),
-        volumes.size(), reservations.size()));
+        volumes.size(), reservations.size(), levels.current()));
     return this;
   }
 
@@ -310,6 +327,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), now.name());
       }
     }
+    levels.update(books, space.last());
     snapshots.refreshed();
     return this;
   }
@@ -324,6 +342,15 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   /** The books' decision on the reading {@link SpaceReadings} chooses; null when admitted. */
   private Refused admit(Demand demand) {
+    if (levels.refusal(demand).isPresent()) {
+      // Refused at level full only on a fresh reading: space may have been freed since the last.
+      space.stale();
+      levels.update(books, space.last());
+      Optional<Decision.Refuse> full = levels.refusal(demand);
+      if (full.isPresent()) {
+        return new Refused(full.get().code(), full.get().message());
+      }
+    }
     return space.decide(demand) instanceof Decision.Refuse refuse ? new Refused(refuse.code(), refuse.message()) : null;
   }
 

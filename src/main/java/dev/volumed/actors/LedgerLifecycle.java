@@ -42,6 +42,7 @@ final class LedgerLifecycle {
   private final PoolStore store;
   private final SpaceProbe probe;
   private final Duration refreshInterval;
+  private final PoolEvents events;
   private final Executor blocking;
   private final StashBuffer<Ledger.Command> stash;
   private final Refusals refusals;
@@ -50,8 +51,9 @@ final class LedgerLifecycle {
 
   private LedgerLifecycle(ActorContext<Ledger.Command> context, TimerScheduler<Ledger.Command> timers,
       StashBuffer<Ledger.Command> stash, PoolSettings pool, PoolStore store, SpaceProbe probe,
-      Duration refreshInterval) {
+      Duration refreshInterval, PoolEvents events) {
     this.context = context;
+    this.events = events;
     this.timers = timers;
     this.stash = stash;
     this.pool = pool;
@@ -62,12 +64,14 @@ final class LedgerLifecycle {
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
   }
 
-  static Behavior<Ledger.Command> create(PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval) {
+  static Behavior<Ledger.Command> create(PoolSettings pool, PoolStore store, SpaceProbe probe, Duration refreshInterval,
+      PoolEvents events) {
     // The front end bounds what can be in flight (max-connections x max-in-flight-per-connection),
     // well below what this stash holds while the books load.
     return Behaviors.withStash(100_000, stash ->
         Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-          LedgerLifecycle lifecycle = new LedgerLifecycle(context, timers, stash, pool, store, probe, refreshInterval);
+          LedgerLifecycle lifecycle = new LedgerLifecycle(context, timers, stash, pool, store, probe, refreshInterval,
+              events);
           lifecycle.load();
           return Behaviors.intercept(() -> lifecycle.new FailOnThrow(), lifecycle.loading());
         })));
@@ -96,7 +100,7 @@ final class LedgerLifecycle {
     if (!firstTry) {
       context.getLog().info("pool {}: books loaded again; serving", pool.name());
     }
-    return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes());
+    return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes(), events);
   }
 
   /**

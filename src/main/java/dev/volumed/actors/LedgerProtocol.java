@@ -1,6 +1,7 @@
 package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
+import dev.volumed.accounting.PoolLevel;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -125,5 +126,7 @@ public interface LedgerProtocol {
       long availableForFallocateBytes,
       long availableForSparseBytes,
       int volumes,
-      int inFlight) implements StatsReply {}
+      int inFlight,
+      /** allocatedPercent, filesystemUsedPercent and the level they give, as of the last figures. */
+      PoolLevel fullness) implements StatsReply {}
 }

@@ -10,8 +10,10 @@ import dev.volumed.metrics.PoolSnapshot;
 import dev.volumed.metrics.VolumedMetrics;
 import dev.volumed.model.Volume;
 import dev.volumed.settings.PoolSettings;
+import dev.volumed.model.Level;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * Hands a ledger's books to the metrics as an immutable {@link PoolSnapshot}: after every message
@@ -25,11 +27,14 @@ final class LedgerSnapshots {
   private final Books books;
   private final SpaceReadings space;
   private final Volumes<?> volumes;
+  private final Supplier<Level> level;
   /** The volumes' figures as last published: reused after a message that cannot change them. */
   private List<Volume> perVolume = List.of();
 
-  LedgerSnapshots(VolumedMetrics metrics, PoolSettings pool, Books books, SpaceReadings space, Volumes<?> volumes) {
+  LedgerSnapshots(VolumedMetrics metrics, PoolSettings pool, Books books, SpaceReadings space, Volumes<?> volumes,
+      Supplier<Level> level) {
     this.metrics = metrics;
+    this.level = level;
     this.pool = pool;
     this.books = books;
     this.space = space;
@@ -76,8 +81,8 @@ final class LedgerSnapshots {
         books.allocated(), now.free(), pool.maxOvercommitRatio(), volumes.size(), level(), perVolume);
   }
 
-  /** volumed_pool_level: none until the ledger computes the pool's level (0 ok, 1 warn, 2 critical, 3 full). */
+  /** volumed_pool_level: the ledger's level as 0 ok, 1 warn, 2 critical, 3 full (Level's order). */
   private OptionalInt level() {
-    return OptionalInt.empty();
+    return OptionalInt.of(level.get().ordinal());
   }
 }

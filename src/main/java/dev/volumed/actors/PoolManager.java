@@ -67,8 +67,14 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
 
   public static Behavior<Command> create(Pool pool, Duration refreshInterval, int batchParallelism,
       Duration requestTimeout) {
+    return create(pool, refreshInterval, batchParallelism, requestTimeout, PoolEvents.none());
+  }
+
+  /** A manager whose ledger publishes the pool's changes to {@code events}. */
+  public static Behavior<Command> create(Pool pool, Duration refreshInterval, int batchParallelism,
+      Duration requestTimeout, PoolEvents events) {
     return Behaviors.setup(context -> new PoolManager(context, pool, refreshInterval, batchParallelism,
-        requestTimeout));
+        requestTimeout, events));
   }
 
   private final Pool pool;
@@ -79,7 +85,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   private long workers;
 
   private PoolManager(ActorContext<Command> context, Pool pool, Duration refreshInterval, int batchParallelism,
-      Duration requestTimeout) {
+      Duration requestTimeout, PoolEvents events) {
     super(context);
     this.pool = pool;
     this.batchParallelism = batchParallelism;
@@ -88,7 +94,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     // A ledger turns itself "failed" when a handler throws (answering IO_ERROR while it reloads its
     // books); this restart is only for a throw outside its handlers.
     this.ledger = context.spawn(
-        Behaviors.supervise(Ledger.create(pool.settings(), pool.store(), pool.probe(), refreshInterval))
+        Behaviors.supervise(Ledger.create(pool.settings(), pool.store(), pool.probe(), refreshInterval, events))
             .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
         "ledger");
   }

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       OneRequest.Delete.class,
       OneRequest.Resize.class,
       OneRequest.Reclaim.class,
+      WatchCommand.class,
       CompletionCommand.class
     },
     commandListHeading = "%nCommands:%n",

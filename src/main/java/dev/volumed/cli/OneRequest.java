@@ -114,7 +114,7 @@ abstract class OneRequest implements Callable<Integer> {
 
     @Override
     String human(JsonNode result) {
-      return Render.pools(result);
+      return Render.pools(result, Colours.levels(cli.terminal, cli.json(), cli.env));
     }
   }
 

@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** The human-readable output of each command, from the daemon's result. */
 final class Render {
@@ -18,10 +19,18 @@ final class Render {
   }
 
   static String pools(JsonNode result) {
+    return pools(result, UnaryOperator.identity());
+  }
+
+  /** The pools, their level shown through {@code level} (colour on a terminal). */
+  static String pools(JsonNode result, UnaryOperator<String> level) {
     Table table =
         new Table()
             .column("NAME", Table.Align.LEFT)
             .column("PATH", Table.Align.LEFT)
+            .column("LEVEL", Table.Align.LEFT).painted(level)
+            .column("ALLOC%", Table.Align.RIGHT)
+            .column("FS-USED%", Table.Align.RIGHT)
             .column("CAPACITY", Table.Align.RIGHT)
             .column("COMMITTED", Table.Align.RIGHT)
             .column("PROVISIONED", Table.Align.RIGHT)
@@ -35,6 +44,9 @@ final class Render {
       table.row(
           text(pool.path("name")),
           text(pool.path("path")),
+          text(pool.path("level")),
+          percent(pool.path("allocatedPercent")),
+          percent(pool.path("filesystemUsedPercent")),
           bytes(pool.path("capacityBytes")),
           bytes(pool.path("committedBytes")),
           bytes(pool.path("provisionedBytes")),
@@ -153,6 +165,12 @@ final class Render {
   }
 
   /** A byte count in binary units; {@code -} for null or missing. */
+  /** {@code 85.2}: a percent with one decimal (rounded down, as volumed rounds). */
+  static String percent(JsonNode node) {
+    return node.isNumber() ? String.format(java.util.Locale.ROOT, "%.1f", Math.floor(node.asDouble() * 10) / 10)
+        : text(node);
+  }
+
   static String bytes(JsonNode node) {
     return node.isIntegralNumber() ? Sizes.human(node.asLong()) : text(node);
   }

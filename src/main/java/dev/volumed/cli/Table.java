@@ -3,6 +3,7 @@ package dev.volumed.cli;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A plain-text table: a header row, then one row per item, columns separated by two spaces and
@@ -16,6 +17,8 @@ final class Table {
 
   private final List<String> headers = new ArrayList<>();
   private final List<Align> aligns = new ArrayList<>();
+  /** Applied to a column's cells (not its header) after their width is measured: colour. */
+  private final List<UnaryOperator<String>> painters = new ArrayList<>();
   private final List<List<String>> rows = new ArrayList<>();
 
   Table column(String header, Align align) {
@@ -24,6 +27,13 @@ final class Table {
     }
     headers.add(header);
     aligns.add(align);
+    painters.add(UnaryOperator.identity());
+    return this;
+  }
+
+  /** The last column's cells are shown through {@code painter}; widths stay those of the plain text. */
+  Table painted(UnaryOperator<String> painter) {
+    painters.set(painters.size() - 1, painter);
     return this;
   }
 
@@ -49,18 +59,19 @@ final class Table {
       }
     }
     StringBuilder s = new StringBuilder();
-    line(s, headers, widths);
+    line(s, headers, widths, false);
     for (List<String> row : rows) {
-      line(s, row, widths);
+      line(s, row, widths, true);
     }
     return s.toString();
   }
 
-  private void line(StringBuilder s, List<String> cells, int[] widths) {
+  private void line(StringBuilder s, List<String> cells, int[] widths, boolean paint) {
     int start = s.length();
     for (int c = 0; c < cells.size(); c++) {
       String cell = cells.get(c);
       String pad = " ".repeat(widths[c] - cell.length());
+      cell = paint ? painters.get(c).apply(cell) : cell;
       if (c > 0) {
         s.append(GAP);
       }

@@ -1,5 +1,6 @@
 package dev.volumed.frontend;
 
+import akka.Done;
 import akka.NotUsed;
 import akka.actor.Cancellable;
 import akka.actor.typed.ActorSystem;
@@ -16,6 +17,8 @@ import dev.volumed.settings.Settings;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,8 +36,11 @@ final class Connection {
 
   /** What answers the lines of a connection: the request handler, or a stand-in in a test. */
   interface Handler {
-    /** The lines answering one request line; the last one is marked. */
-    Source<RequestHandler.Out, NotUsed> handle(ByteString line, ReplyBudget budget);
+    /**
+     * The lines answering one request line; the last one is marked. {@code inputEnded} completes
+     * when the client has sent its last line (a watch ends then; other requests are still answered).
+     */
+    Source<RequestHandler.Out, NotUsed> handle(ByteString line, ReplyBudget budget, CompletionStage<Done> inputEnded);
 
     /** The answer to a request over the connection's in-flight bound. */
     ByteString overloaded(ByteString line, int maxInFlight);
@@ -73,7 +79,12 @@ final class Connection {
    */
   static Flow<ByteString, ByteString, NotUsed> flow(
       Handler handler, int maxLineBytes, int maxInFlight, Activity activity, ReplyBudget budget) {
+    CompletableFuture<Done> inputEnded = new CompletableFuture<>();
     return Flow.<ByteString>create()
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, failure) -> inputEnded.complete(Done.getInstance()));
+          return notUsed;
+        })
         .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .<Line>map(Line.Complete::new)
         // An oversized line ends the connection after one FRAME_TOO_LARGE reply.
@@ -81,7 +92,8 @@ final class Connection {
             .match(akka.stream.scaladsl.Framing.FramingException.class, e -> new Line.TooLarge())
             .build())
         .mapAsync(1, line -> budget.admit().thenApply(room -> line))
-        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity, budget)
+        .flatMapMerge(2 * maxInFlight, line -> replies(line, handler, maxLineBytes, maxInFlight, activity, budget,
+                inputEnded)
             .map(bytes -> {
               budget.produced(bytes.size());
               return bytes;
@@ -90,7 +102,7 @@ final class Connection {
 
   /** The lines that answer one request line. */
   private static Source<ByteString, NotUsed> replies(Line line, Handler handler, int maxLineBytes,
-      int maxInFlight, Activity activity, ReplyBudget budget) {
+      int maxInFlight, Activity activity, ReplyBudget budget, CompletionStage<Done> inputEnded) {
     activity.lastRequest.set(System.nanoTime());
     if (!(line instanceof Line.Complete complete)) {
       return Source.single(handler.frameTooLarge(maxLineBytes));
@@ -108,7 +120,7 @@ final class Connection {
         activity.lastRequest.set(System.nanoTime());
       }
     };
-    return handler.handle(complete.bytes(), budget)
+    return handler.handle(complete.bytes(), budget, inputEnded)
         .map(out -> {
           if (out.last()) {
             release.run();

@@ -8,6 +8,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.volumed.actors.PoolEvents;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.protocol.Codec;
 import dev.volumed.model.ErrorCode;
@@ -39,16 +40,17 @@ public final class FrontEnd {
   private FrontEnd() {}
 
   /**
+   * @param events what the watches subscribe to
    * @param handed the listening socket systemd handed over (socket activation), else empty
    * @param onListening told once the socket accepts
    */
   public static Behavior<Command> create(Settings settings, Map<String, ActorRef<PoolManager.Command>> pools,
-      Optional<ServerSocketChannel> handed, Runnable onListening) {
+      PoolEvents events, Optional<ServerSocketChannel> handed, Runnable onListening) {
     return Behaviors.setup(context -> {
       Settings.Socket socket = settings.socket();
       // Socket activation: systemd made the socket (path, mode, group) and keeps it; socket.path is unused.
       SocketServer server = handed.isPresent() ? SocketServer.adopt(handed.get()) : SocketServer.bind(socket);
-      RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings);
+      RequestHandler handler = new RequestHandler(context.getSystem(), pools, settings, events);
       Executor io = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Connection.SOCKET_DISPATCHER));
       ConnectionSlots slots = new ConnectionSlots(socket.maxConnections(), socket.maxConnectionsPerUid());
       drainOnShutdown(context.getSystem(), settings.shutdown().grace(), server, handler, slots, io);

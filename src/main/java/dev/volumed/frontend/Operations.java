@@ -133,7 +133,17 @@ final class Operations {
 
   /** Each pool's answer to GetStats, by pool. */
   private CompletionStage<Map<Pool, Ledger.StatsReply>> allStats() {
-    return askEach(List.copyOf(pools.values()), PoolManager.GetStats::new);
+    return stats(pools());
+  }
+
+  /** The answer to GetStats of each of these pools, by pool, in their order. */
+  CompletionStage<Map<Pool, Ledger.StatsReply>> stats(List<Pool> selected) {
+    return askEach(selected, PoolManager.GetStats::new);
+  }
+
+  /** Every pool, by name. */
+  List<Pool> pools() {
+    return pools.values().stream().sorted(java.util.Comparator.comparing(pool -> pool.settings().name())).toList();
   }
 
   /** Asks every one of the pools at once; their answers by pool, in the pools' order, once all have come. */

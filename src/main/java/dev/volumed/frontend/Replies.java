@@ -5,12 +5,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
+import dev.volumed.accounting.PoolLevel;
 import dev.volumed.actors.Ledger;
+import dev.volumed.actors.PoolEvent;
+import dev.volumed.model.Level;
+import dev.volumed.model.Watermarks;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.protocol.Codec;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** The results of the ops as JSON: what a pool's actors answered, put as wire protocol v1 writes it. */
 final class Replies {
@@ -54,9 +61,56 @@ final class Replies {
     ArrayNode array = result.putArray("pools");
     stats.values().stream().filter(Ledger.PoolStats.class::isInstance).map(Ledger.PoolStats.class::cast)
         .sorted(Comparator.comparing(Ledger.PoolStats::name))
-        .forEach(s -> array.add(Codec.JSON.valueToTree(s)));
+        .forEach(s -> array.add(pool(s)));
     unavailable(result, stats);
     return result;
+  }
+
+  /** A Pool: its books and figures, with its level as the wire writes it. */
+  static ObjectNode pool(Ledger.PoolStats stats) {
+    ObjectNode pool = Codec.JSON.valueToTree(stats);
+    pool.remove("fullness");
+    pool.put("level", stats.fullness().level().wireName());
+    pool.put("allocatedPercent", stats.fullness().allocatedPercent());
+    pool.put("filesystemUsedPercent", stats.fullness().filesystemUsedPercent());
+    return pool;
+  }
+
+  /** A watch's first event of a pool: {@code "pool"} with its state now and {@code "previous": null}. */
+  static ObjectNode initialLevel(JsonNode id, Ledger.PoolStats stats) {
+    PoolLevel now = stats.fullness();
+    return level(id, stats.name(), now, Optional.empty(), "pool " + stats.name() + " is at " + now.level().wireName()
+        + ": file system " + Watermarks.percent(now.filesystemUsedPercent()) + " % used, volumes allocate "
+        + Watermarks.percent(now.allocatedPercent()) + " % of usable");
+  }
+
+  /** An event as every watcher gets it, with {@code "id": null} (each watcher's id is put in when it is sent). */
+  static ObjectNode event(PoolEvent event, Function<String, Path> roots) {
+    if (event instanceof PoolEvent.LevelChanged changed) {
+      return level(null, changed.pool(), changed.now(), changed.previous(), changed.message());
+    }
+    PoolEvent.VolumeChanged changed = (PoolEvent.VolumeChanged) event;
+    ObjectNode node = Codec.event(null, "volume");
+    node.put("action", changed.action().wireName());
+    node.put("pool", changed.pool());
+    node.set("volume", Codec.volume(changed.pool(), roots.apply(changed.pool()), changed.volume()));
+    return node;
+  }
+
+  /** {@code {"id", "event": "pool", "pool", "level", "previous", "allocatedPercent", "filesystemUsedPercent", "message"}}. */
+  private static ObjectNode level(JsonNode id, String pool, PoolLevel now, Optional<Level> previous, String message) {
+    ObjectNode node = Codec.event(id, "pool");
+    node.put("pool", pool);
+    node.put("level", now.level().wireName());
+    if (previous.isPresent()) {
+      node.put("previous", previous.get().wireName());
+    } else {
+      node.putNull("previous");
+    }
+    node.put("allocatedPercent", now.allocatedPercent());
+    node.put("filesystemUsedPercent", now.filesystemUsedPercent());
+    node.put("message", message);
+    return node;
   }
 
   /** A made volume, with {@code "existed": true} when it was there already. */

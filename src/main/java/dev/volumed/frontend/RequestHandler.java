@@ -1,5 +1,6 @@
 package dev.volumed.frontend;
 
+import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -7,6 +8,7 @@ import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.actors.Meters;
+import dev.volumed.actors.PoolEvents;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
@@ -32,16 +34,19 @@ final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
   private final ChangeStream changes;
+  private final WatchStream watches;
   private final Drain drain = new Drain();
   private final RequestMeter meter;
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
   private final LongReplies longReplies = new LongReplies(Runtime.getRuntime().availableProcessors());
 
-  RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
+  RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings,
+      PoolEvents events) {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
     this.changes = new ChangeStream(system, operations, drain);
+    this.watches = new WatchStream(operations, events);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -52,7 +57,7 @@ final class RequestHandler implements Connection.Handler {
    * The checks run in this order: JSON object, id, op, shutting down, known op, the op's arguments.
    */
   @Override
-  public Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
+  public Source<Out, NotUsed> handle(ByteString line, ReplyBudget budget, CompletionStage<Done> inputEnded) {
     long started = System.nanoTime();
     JsonNode request;
     JsonNode id;
@@ -85,6 +90,16 @@ final class RequestHandler implements Connection.Handler {
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
         meter.answered(op, e.code(), started);
+        return reply(Codec.error(id, e));
+      }
+    }
+    if (known.equals(Optional.of(Op.WATCH))) {
+      // Not counted by the drain: shutdown ends every watch at once, it has no work to finish.
+      try {
+        RequestLog.watching(id);
+        return watches.lines(id, (Request.Watch) Requests.decode(Op.WATCH, request, operations::pool), inputEnded);
+      } catch (VolumeException e) {
+        RequestLog.refused(id, op, e);
         return reply(Codec.error(id, e));
       }
     }
@@ -138,6 +153,7 @@ final class RequestHandler implements Connection.Handler {
   /** From now on every new request is answered SHUTTING_DOWN. */
   void startDraining() {
     drain.start();
+    watches.endAll();
   }
 
   /** Requests whose reply has not been produced yet. */

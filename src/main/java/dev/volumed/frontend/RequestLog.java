@@ -56,6 +56,11 @@ final class RequestLog {
     log.info("request id={} op={} outcome=SHUTTING_DOWN", clip(id), clip(op));
   }
 
+  /** A watch began; it has no reply until shutdown, so it is logged when it starts. */
+  static void watching(JsonNode id) {
+    log.info("request id={} op=watch outcome=watching", clip(id));
+  }
+
   static void answered(JsonNode id, String op, long millis) {
     log.info("request id={} op={} outcome=ok duration={}ms", clip(id), clip(op), millis);
   }

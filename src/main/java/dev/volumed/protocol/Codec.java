@@ -87,6 +87,8 @@ public final class Codec {
       }
     } else if (request instanceof Request.Reclaim reclaim) {
       node.put("pool", reclaim.pool()).put("name", reclaim.name());
+    } else if (request instanceof Request.Watch watch) {
+      watch.pool().ifPresent(pool -> node.put("pool", pool));
     }
     return node;
   }

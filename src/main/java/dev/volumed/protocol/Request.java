@@ -79,6 +79,14 @@ public sealed interface Request {
     @Override
     public Op op() {
       return Op.RECLAIM;
+      }
+    }
+
+  /** Events of one pool, or of every pool when {@code pool} is empty, until the connection closes. */
+  record Watch(Optional<String> pool) implements Request {
+    @Override
+    public Op op() {
+      return Op.WATCH;
     }
   }
 }

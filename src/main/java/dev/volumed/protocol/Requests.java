@@ -113,6 +113,7 @@ public final class Requests {
       case RESIZE -> new Request.Resize(pool(request, pools), name(request), VolumeArgs.size(request.get("size")),
           flag(request, "progress", false));
       case RECLAIM -> new Request.Reclaim(pool(request, pools), name(request));
+      case WATCH -> new Request.Watch(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
     };
   }
 

@@ -34,6 +34,8 @@ final class KnownKeys {
           for (String key : pool.keySet()) {
             if (!poolKeys.contains(key)) {
               unknown(volumed, path + ConfigUtil.joinPath(key), poolKeys);
+            } else if (d.get(key) instanceof ConfigObject known && pool.get(key) instanceof ConfigObject inner) {
+              compare(volumed, path + ConfigUtil.joinPath(key) + ".", inner, known); // e.g. watermarks
             }
           }
         }

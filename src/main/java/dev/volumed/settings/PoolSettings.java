@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.volumed.model.Allocation;
 import dev.volumed.model.FileSystemType;
+import dev.volumed.model.Watermarks;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,7 +31,8 @@ public record PoolSettings(
     FileSystemType defaultFs,
     Set<PosixFilePermission> mode,
     Optional<String> owner,
-    Optional<String> group) {
+    Optional<String> group,
+    Watermarks watermarks) {
 
   /**
    * A pool name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. It
@@ -49,6 +51,14 @@ public record PoolSettings(
 
   public PoolSettings {
     mode = Set.copyOf(mode);
+  }
+
+  /** A pool with the default watermarks (80 / 90 / 95). */
+  public PoolSettings(String name, Path path, OptionalLong capacity, double reservedPercent, double maxOvercommitRatio,
+      Allocation defaultAllocation, FileSystemType defaultFs, Set<PosixFilePermission> mode, Optional<String> owner,
+      Optional<String> group) {
+    this(name, path, capacity, reservedPercent, maxOvercommitRatio, defaultAllocation, defaultFs, mode, owner, group,
+        Watermarks.DEFAULT);
   }
 
   /** Every pool of {@code volumed.pools} not set to null, each read over {@code volumed.pool-defaults}. */
@@ -117,7 +127,25 @@ public record PoolSettings(
             s -> FileSystemType.fromWire(s).orElseThrow(IllegalArgumentException::new)),
         c.parsed("mode", Set.of(), MODE_RULE, PoolSettings::parseMode),
         c.optionalId("owner", true),
-        c.optionalId("group", false));
+        c.optionalId("group", false),
+        watermarks(c));
+  }
+
+  /** {@code watermarks { warn-percent, critical-percent, full-percent }}: 0 < warn < critical < full <= 100. */
+  private static Watermarks watermarks(ConfigReader c) {
+    String accepted = "must be a percent above 0 and at most 100";
+    int before = c.problems().size();
+    double warn = c.number("watermarks.warn-percent", 0, Double.POSITIVE_INFINITY, accepted);
+    double critical = c.number("watermarks.critical-percent", 0, Double.POSITIVE_INFINITY, accepted);
+    double full = c.number("watermarks.full-percent", 0, Double.POSITIVE_INFINITY, accepted);
+    String problem = Watermarks.problem(warn, critical, full);
+    if (c.problems().size() > before) {
+      return Watermarks.DEFAULT;
+    } else if (problem != null) {
+      c.refuse("watermarks", problem);
+      return Watermarks.DEFAULT;
+    }
+    return new Watermarks(warn, critical, full);
   }
 
   /** An absolute, normalised folder path; relative paths resolve against the working directory. */

@@ -888,7 +888,10 @@ class LedgerTest {
   private Pool pool(String name, Path root, PoolStore store, OptionalLong capacity, double reservedPercent,
       double ratio, SpaceProbe probe) {
     PoolSettings settings = new PoolSettings(name, root, capacity, reservedPercent, ratio, Allocation.SPARSE,
-        FileSystemType.EXT4, PosixFilePermissions.fromString("rw-------"), Optional.empty(), Optional.empty());
+        FileSystemType.EXT4, PosixFilePermissions.fromString("rw-------"), Optional.empty(), Optional.empty(),
+        // The admission rules are tested on nearly full file systems: full only at 100 %, so the
+        // refusal at level full (LevelsTest) stays out of their way.
+        new dev.volumed.model.Watermarks(98, 99, 100));
     ActorRef<Ledger.Command> ledger = testKit.spawn(Ledger.create(settings, store, probe, NO_REFRESH),
         "ledger-" + name + "-" + ledgers.incrementAndGet());
     return new Pool(ledger, root);

@@ -31,14 +31,16 @@ class RenderTest {
                 "{'pools':[{'name':'default','path':'/srv/p','capacityBytes':1649267441664,'reservedPercent':5,"
                     + "'maxOvercommitRatio':4.0,'committedBytes':0,'provisionedBytes':10737418240,"
                     + "'allocatedBytes':512,'filesystemFreeBytes':4096,'availableForFallocateBytes':null,"
-                    + "'availableForSparseBytes':1536}]}"));
+                    + "'availableForSparseBytes':1536,'level':'warn','allocatedPercent':81.25,"
+                    + "'filesystemUsedPercent':12.0}]}"));
     String[] lines = out.split("\n");
     assertEquals(2, lines.length);
     assertEquals(
-        "NAME PATH CAPACITY COMMITTED PROVISIONED ALLOCATED FS-FREE AVAIL-FALLOCATE AVAIL-SPARSE OVERCOMMIT",
+        "NAME PATH LEVEL ALLOC% FS-USED% CAPACITY COMMITTED PROVISIONED ALLOCATED FS-FREE AVAIL-FALLOCATE AVAIL-SPARSE"
+            + " OVERCOMMIT",
         lines[0].replaceAll(" +", " "));
     assertEquals(
-        "default /srv/p 1.5 TiB 0 B 10.0 GiB 512 B 4.0 KiB - 1.5 KiB 4.0x", lines[1].replaceAll(" +", " "));
+        "default /srv/p warn 81.2 12.0 1.5 TiB 0 B 10.0 GiB 512 B 4.0 KiB - 1.5 KiB 4.0x", lines[1].replaceAll(" +", " "));
     assertEquals(lines[0].length(), lines[1].length(), "right-aligned last column lines up");
   }
 

@@ -50,7 +50,8 @@ class ConnectionFlowTest {
     }
 
     @Override
-    public Source<RequestHandler.Out, NotUsed> handle(ByteString line, ReplyBudget budget) {
+    public Source<RequestHandler.Out, NotUsed> handle(ByteString line, ReplyBudget budget,
+        java.util.concurrent.CompletionStage<akka.Done> inputEnded) {
       String text = line.utf8String();
       given.add(text);
       lines.add(text);

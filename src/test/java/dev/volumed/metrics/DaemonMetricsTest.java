@@ -34,6 +34,8 @@ class DaemonMetricsTest {
     assertEquals(pool.path("capacityBytes").asDouble(), samples.get("volumed_pool_capacity_bytes" + POOL));
     assertEquals(pool.path("maxOvercommitRatio").asDouble(), samples.get("volumed_pool_max_overcommit_ratio" + POOL));
     assertEquals(pool.path("allocatedBytes").asDouble(), samples.get("volumed_pool_allocated_bytes" + POOL));
+    double level = java.util.List.of("ok", "warn", "critical", "full").indexOf(pool.path("level").asText());
+    assertEquals(level, samples.get("volumed_pool_level" + POOL), pool::toString);
   }
 
   @Test

@@ -91,6 +91,12 @@ class MessageTest {
   }
 
   @Test
+  void watch() throws Exception {
+    roundTrip("w1", new Request.Watch(Optional.of("p")), "{\"id\":\"w1\",\"op\":\"watch\",\"pool\":\"p\"}");
+    roundTrip("w2", new Request.Watch(Optional.empty()), "{\"id\":\"w2\",\"op\":\"watch\"}");
+  }
+
+  @Test
   void everyOpHasItsRequest() throws Exception {
     for (Op op : Op.values()) {
       assertEquals(Optional.of(op), Op.fromWire(op.wireName()));

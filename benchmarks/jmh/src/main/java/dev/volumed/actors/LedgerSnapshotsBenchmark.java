@@ -69,7 +69,7 @@ public class LedgerSnapshotsBenchmark {
       books.add(volume);
     }
     SpaceReadings space = new SpaceReadings(() -> new Space(1L << 50, 1L << 50), books);
-    snapshots = new LedgerSnapshots(metrics, pool, books, space, published);
+    snapshots = new LedgerSnapshots(metrics, pool, books, space, published, () -> dev.volumed.model.Level.OK);
   }
 
   @Benchmark

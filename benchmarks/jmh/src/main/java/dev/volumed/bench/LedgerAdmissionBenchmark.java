@@ -178,7 +178,8 @@ public class LedgerAdmissionBenchmark {
           return Behaviors.same();
         })
         .onMessage(Ledger.GetStats.class, g -> {
-          g.replyTo().tell(new Ledger.PoolStats("echo", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+          g.replyTo().tell(new Ledger.PoolStats("echo", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+              new dev.volumed.accounting.PoolLevel(0, 0, dev.volumed.model.Level.OK)));
           return Behaviors.same();
         })
         .onAnyMessage(m -> Behaviors.same())
