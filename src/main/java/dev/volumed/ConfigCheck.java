@@ -2,6 +2,7 @@ package dev.volumed;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
+import dev.volumed.model.Watermarks;
 import dev.volumed.settings.PoolSettings;
 import dev.volumed.settings.Settings;
 import java.io.PrintStream;
@@ -40,6 +41,9 @@ final class ConfigCheck {
               : "the size of its file system")
           + ", max-overcommit-ratio " + pool.maxOvercommitRatio()
           + ", reserved-percent " + pool.reservedPercent()
+          + ", watermarks " + Watermarks.percent(pool.watermarks().warnPercent()) + "/"
+          + Watermarks.percent(pool.watermarks().criticalPercent()) + "/"
+          + Watermarks.percent(pool.watermarks().fullPercent()) + " %"
           + ", default " + pool.defaultAllocation().wireName() + " " + pool.defaultFs().wireName());
     }
     return GOOD;

@@ -59,7 +59,8 @@ class ConfigCheckTest {
         + "\", capacity = \"2G\", max-overcommit-ratio = 2.5, reserved-percent = 10 }\n"));
     assertEquals(0, outcome.code(), outcome.err());
     assertTrue(outcome.out().contains("pool default: path " + dir.resolve("pools/default")
-        + ", capacity the size of its file system, max-overcommit-ratio 4.0, reserved-percent 5.0"), outcome.out());
+        + ", capacity the size of its file system, max-overcommit-ratio 4.0, reserved-percent 5.0, watermarks 80/90/95 %"),
+        outcome.out());
     assertTrue(outcome.out().contains("pool fast: path " + dir.resolve("pools/fast") + ", capacity 2147483648 bytes,"
         + " max-overcommit-ratio 2.5, reserved-percent 10.0"), outcome.out());
     assertTrue(outcome.out().contains("socket " + dir.resolve("run/volumed.sock")), outcome.out());
@@ -92,6 +93,8 @@ class ConfigCheckTest {
             + " octal permission mode"),
         Arguments.of("pools overlap", "volumed.pools.inner.path = ${volumed.pools.default.path}/inner",
             "pools default and inner overlap"),
+        Arguments.of("watermarks out of order", "volumed.pools.default.watermarks { warn-percent = 95, critical-percent = 90 }",
+            "volumed.pools.default.watermarks"),
         Arguments.of("not a section", "volumed.socket = /run/volumed.sock", "volumed.socket = /run/volumed.sock:"
             + " must be a section"));
   }
