@@ -90,6 +90,11 @@ final class OpenImage implements AutoCloseable {
     return Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "fd", Integer.toString(fd.get()));
   }
 
+  /** The descriptor itself, for the calls that copy a template into the image; valid while it is open. */
+  int fd() {
+    return fd.get();
+  }
+
   /** Where the file was when it was created (for messages). */
   Path path() {
     return path;
