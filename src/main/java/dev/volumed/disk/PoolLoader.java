@@ -62,6 +62,7 @@ final class PoolLoader {
       PoolWalk.walkToFolder(root, PoolStore.META_DIR, true).close(); // never through a symlink under the root
       if (recover) {
         rollBackUnfinishedBatches();
+        new TemplateFiles(root, Templates.DIR).removeLeftovers();
       }
       Set<String> recorded = recordedNames();
       List<Volume> volumes = new ArrayList<>();

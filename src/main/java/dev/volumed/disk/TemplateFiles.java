@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -149,20 +148,30 @@ final class TemplateFiles {
     PoolDir folder = PoolWalk.walkToFolder(root, dir, true);
     if (!swept) {
       swept = true;
-      try (Stream<Path> entries = Files.list(folder.path())) {
-        for (String name : entries.map(p -> p.getFileName().toString()).filter(TempNames::isTemp).toList()) {
-          folder.unlinkQuietly(name);
-        }
-      } catch (IOException e) {
-        // Left for the shutdown's sweep of temporary files.
-      }
+      removeLeftovers(folder);
     }
     return folder;
   }
 
-  List<String> names() throws IOException {
-    try (Stream<Path> entries = Files.list(root.resolve(dir))) {
-      return entries.map(p -> p.getFileName().toString()).sorted().toList();
+  /** Removes the templates an interrupted run left half-made (at start-up, where there is a templates folder). */
+  void removeLeftovers() {
+    if (!Files.isDirectory(root.resolve(dir))) {
+      return;
+    }
+    try (PoolDir folder = PoolWalk.walkToFolder(root, dir, false)) {
+      removeLeftovers(folder);
+    } catch (VolumeException e) {
+      // Left for the first use of the folder, or the shutdown's sweep of temporary files.
+    }
+  }
+
+  private static void removeLeftovers(PoolDir folder) {
+    try (Stream<Path> entries = Files.list(folder.path())) {
+      for (String name : entries.map(p -> p.getFileName().toString()).filter(TempNames::isTemp).toList()) {
+        folder.unlinkQuietly(name);
+      }
+    } catch (IOException e) {
+      // Left for the shutdown's sweep of temporary files.
     }
   }
 }

@@ -74,7 +74,8 @@ final class Templates {
    * identity; false (nothing done) when this shape is formatted by mkfs instead.
    */
   boolean formatByCloning(OpenImage image, VolumeSpec spec) throws VolumeException {
-    if (!spec.fs().isExt()) {
+    // -U: the client chose the UUID (a value, or how to make one); mke2fs makes it as asked.
+    if (!spec.fs().isExt() || spec.mkfsArgs().contains("-U")) {
       return false;
     }
     String label = spec.label().orElse(null);

@@ -130,4 +130,12 @@ class CloneTest {
     ExtTools.Run fsck = ExtTools.fsck(clone);
     assertEquals(0, fsck.exitCode(), fsck.output());
   }
+
+  @Test
+  void aUuidTheClientChoseIsKept() throws Exception {
+    String uuid = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+    create("u1.img", FileSystemType.EXT4, GIB, null, List.of("-U", uuid), Allocation.SPARSE);
+    Path second = create("u2.img", FileSystemType.EXT4, GIB, null, List.of("-U", uuid), Allocation.SPARSE);
+    assertEquals(uuid, ExtTools.blkid(second, "UUID"));
+  }
 }
