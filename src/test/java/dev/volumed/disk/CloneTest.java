@@ -89,6 +89,7 @@ class CloneTest {
         differing.put(key, a.get(key) + " | " + b.get(key));
       }
     }
+    System.out.println("dumpe2fs -h differs (" + wire + " " + extra + "): " + differing.keySet());
     assertTrue(IDENTITY.containsAll(differing.keySet()), "differs beyond identity: " + differing);
     assertEquals("data", a.get("Filesystem volume name"));
     assertNotEquals(ExtTools.superblock(pool.resolve("first.img")).get("Filesystem UUID"), a.get("Filesystem UUID"));
