@@ -27,6 +27,14 @@ interface CopyCalls extends Library {
 
   int ioctl(int fd, long request, long arg) throws LastErrorException;
 
+  /** _IOR('X', 31, struct fsxattr) and _IOW('X', 32, struct fsxattr): a file's xfs-style attributes (28 bytes). */
+  long FS_IOC_FSGETXATTR = 0x801c581fL;
+  long FS_IOC_FSSETXATTR = 0x401c5820L;
+  /** fsx_xflags: fsx_cowextsize is set. */
+  int FS_XFLAG_COWEXTSIZE = 0x10000;
+
+  int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
+
   long pwrite(int fd, Pointer buf, long count, long offset) throws LastErrorException;
 
   long pread(int fd, Pointer buf, long count, long offset) throws LastErrorException;

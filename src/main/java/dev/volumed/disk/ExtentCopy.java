@@ -50,6 +50,7 @@ final class ExtentCopy {
     try {
       if (allocation == Allocation.SPARSE && mayClone.get()) {
         try {
+          smallCopyOnWrite(target);
           CopyCalls.INSTANCE.ioctl(target, CopyCalls.FICLONE, template);
           return;
         } catch (LastErrorException e) {
@@ -67,6 +68,25 @@ final class ExtentCopy {
       }
     } catch (LastErrorException e) {
       throw Errors.errno(e.getErrorCode(), "Cannot copy the template into " + what);
+    }
+  }
+
+  /**
+   * xfs reserves 32 blocks (its default copy-on-write extent size) for each shared block first
+   * written, here for each of the ~10 superblocks the identity rewrites: 1.3 MiB per clone instead
+   * of 45 KiB (measured). A hint of one 4 KiB block before sharing avoids that; where the file
+   * system has no such hint (btrfs) or refuses the value, nothing changes.
+   */
+  private static void smallCopyOnWrite(int target) {
+    try {
+      byte[] attr = new byte[28];
+      CopyCalls.INSTANCE.ioctl(target, CopyCalls.FS_IOC_FSGETXATTR, attr);
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(attr).order(java.nio.ByteOrder.nativeOrder());
+      b.putInt(0, b.getInt(0) | CopyCalls.FS_XFLAG_COWEXTSIZE);
+      b.putInt(16, 4096); // fsx_cowextsize, bytes
+      CopyCalls.INSTANCE.ioctl(target, CopyCalls.FS_IOC_FSSETXATTR, attr);
+    } catch (LastErrorException e) {
+      // Not xfs: the hint does not exist there.
     }
   }
 
