@@ -45,6 +45,31 @@ final class ExtentCopy {
     return extents;
   }
 
+  /**
+   * Frees what mke2fs only allocated (fallocate'd ranges, read as zeros, outside the data extents:
+   * most of an ext3 journal): a template keeps its data only. Best effort: a file system that
+   * cannot punch holes keeps the blocks.
+   */
+  static void punchOutside(int fd, List<Extent> extents, long size) {
+    long at = 0;
+    try {
+      for (Extent extent : extents) {
+        if (extent.offset() > at) {
+          LibC.INSTANCE.fallocate(fd, PUNCH_HOLE | KEEP_SIZE, at, extent.offset() - at);
+        }
+        at = extent.offset() + extent.length();
+      }
+      if (size > at) {
+        LibC.INSTANCE.fallocate(fd, PUNCH_HOLE | KEEP_SIZE, at, size - at);
+      }
+    } catch (LastErrorException e) {
+      // EOPNOTSUPP: the template keeps those blocks.
+    }
+  }
+
+  private static final int KEEP_SIZE = 0x01;
+  private static final int PUNCH_HOLE = 0x02;
+
   /** Copies template (its extents as listed) into target; errno failures become VolumeExceptions. */
   void copy(int template, List<Extent> extents, int target, Allocation allocation, String what) throws VolumeException {
     try {

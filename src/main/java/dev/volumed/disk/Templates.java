@@ -31,14 +31,17 @@ import org.slf4j.LoggerFactory;
  * check runs on first use after start-up and whenever the file's inode, change time, size or blocks
  * differ from those that last passed; a missing or failing template is made again, never cloned.
  * A template is made like a volume (under a temporary name, fsynced, renamed). A shape that cannot be
- * renewed in place (see Ext4Identity), other file systems, and shapes beyond the first
- * {@value #MAX_SHAPES} of a run are formatted by mkfs. Templates are not in the pool's books: each
- * costs what one volume of its shape writes (184 KiB for a sparse 10 GiB ext4).
+ * renewed in place (see Ext4Identity), one whose template would hold more than 32 MiB of data,
+ * other file systems, and shapes beyond the first {@value #MAX_SHAPES} of a run are formatted by
+ * mkfs. Templates are not in the pool's books: each keeps only its data extents (what mke2fs only
+ * allocated is punched out), 120 KiB for a sparse 10 GiB ext4, so at most 64 × 32 MiB per pool.
  */
 final class Templates {
   private static final Logger log = LoggerFactory.getLogger(Templates.class);
   static final String DIR = ".volumed/templates";
   static final int MAX_SHAPES = 64;
+  /** A template with more data than this (eager inode tables, a written journal) is not kept: mkfs instead. */
+  static final long MAX_TEMPLATE_DATA = 32L << 20;
 
   private final Path root;
   private final String poolName;
@@ -171,8 +174,13 @@ final class Templates {
       } catch (VolumeException e) {
         throw naming(e, made, spec.name());
       }
-      made.image().sync();
       List<ExtentCopy.Extent> extents = ExtentCopy.dataExtents(made.image().fd(), spec.size());
+      ExtentCopy.punchOutside(made.image().fd(), extents, spec.size());
+      made.image().sync();
+      long data = extents.stream().mapToLong(ExtentCopy.Extent::length).sum();
+      if (data > MAX_TEMPLATE_DATA) {
+        return unclonable(shape, spec, "its template would keep " + data + " bytes of data in the pool");
+      }
       Ext4Identity.Layout layout;
       TemplateCheck.Contents contents;
       try (FileChannel ch = FileChannel.open(made.image().devicePath(), StandardOpenOption.READ)) {

@@ -139,4 +139,17 @@ class CloneTest {
     Path second = create("u2.img", FileSystemType.EXT4, GIB, null, List.of("-U", uuid), Allocation.SPARSE);
     assertEquals(uuid, ExtTools.blkid(second, "UUID"));
   }
+
+  @Test
+  void aTemplateKeepsOnlyItsDataAndOneWithTooMuchDataIsNotKept() throws Exception {
+    create("j.img", FileSystemType.EXT3, GIB, null, List.of(), Allocation.SPARSE);
+    Path template = pool.resolve(Templates.DIR).resolve(templates().get(0));
+    // mke2fs fallocates ext3's 32 MiB journal; the template keeps only the blocks holding data.
+    assertTrue(TestImages.allocatedBytes(template) < 2L << 20, "template: " + TestImages.allocatedBytes(template));
+    create("o.img", FileSystemType.EXT4, GIB, null, List.of("-O", "orphan_file", "-E", "orphan_file_size=64M"),
+        Allocation.SPARSE);
+    assertEquals(1, templates().size(), templates().toString());
+    assertTrue(ExtTools.features(pool.resolve("o.img")).contains("orphan_file"));
+    assertTrue(TestImages.allocatedBytes(pool.resolve("o.img")) >= 64L << 20);
+  }
 }
