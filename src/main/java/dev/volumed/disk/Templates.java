@@ -214,7 +214,7 @@ final class Templates {
 
   private static VolumeException naming(VolumeException e, TemplateFiles.Made made, String name) {
     String message = e.getMessage().replace(made.image().devicePath().toString(), name).replace(made.path().toString(), name);
-    return new VolumeException(e.code(), message, Map.of(), e);
+    return new VolumeException(e.code(), message, e.details(), e);
   }
 
   /** The first line of `mke2fs -V` (e.g. "mke2fs 1.47.0 (5-Feb-2023)"), asked once per tool; null if it cannot be had. */

@@ -164,4 +164,17 @@ class CloneTest {
     ExtTools.Run fsck = ExtTools.fsck(b);
     assertEquals(0, fsck.exitCode(), fsck.output());
   }
+
+  @Test
+  void aShapeMkfsRefusesIsFormatFailedNamingTheVolumeAndLeavesNothing() throws Exception {
+    dev.volumed.model.VolumeException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.volumed.model.VolumeException.class,
+        () -> create("bad.img", FileSystemType.EXT4, GIB, null, List.of("-b", "512"), Allocation.SPARSE));
+    assertEquals(dev.volumed.model.ErrorCode.FORMAT_FAILED, e.code(), e.getMessage());
+    assertTrue(e.getMessage().contains("bad.img") && !e.getMessage().contains(".volumed"), e.getMessage());
+    assertEquals(List.of(), templates());
+    try (var left = Files.walk(pool)) {
+      assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
+    }
+  }
 }
