@@ -177,4 +177,20 @@ class CloneTest {
       assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
     }
   }
+
+  @Test
+  void aCloneGrowsOfflineTwentyfoldAndStaysClean() throws Exception {
+    Tools.assumeInstalled("resize2fs");
+    create("g0.img", FileSystemType.EXT4, 10 * GIB, null, List.of(), Allocation.SPARSE);
+    Path clone = create("g1.img", FileSystemType.EXT4, 10 * GIB, "grow", List.of(), Allocation.SPARSE);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(clone.toFile(), "rw")) {
+      f.setLength(200 * GIB);
+    }
+    ExtTools.Run resize = ExtTools.run("resize2fs", clone.toString());
+    assertEquals(0, resize.exitCode(), resize.output());
+    ExtTools.Run fsck = ExtTools.fsck(clone);
+    assertEquals(0, fsck.exitCode(), fsck.output());
+    assertEquals(String.valueOf(200 * GIB / 4096), ExtTools.superblock(clone).get("Block count"));
+    assertEquals("grow", ExtTools.blkid(clone, "LABEL"));
+  }
 }
