@@ -119,6 +119,7 @@ public final class Formatter {
     argv.add(tool.toString());
     List<String> extra = new ArrayList<>(extraArgs);
     argv.addAll(fs.isExt() ? List.of("-F", "-q", "-E", extendedOptions(tool) + takeExtended(extra)) : baseOptions(fs));
+    argv.addAll(ExtLayout.options(fs, extraArgs));
     if (label != null && !label.isEmpty()) {
       argv.add(fs == FileSystemType.VFAT ? "-n" : "-L");
       argv.add(label);

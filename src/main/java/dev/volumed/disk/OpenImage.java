@@ -137,7 +137,7 @@ final class OpenImage implements AutoCloseable {
     }
   }
 
-  /** The raw descriptor, for the steps that read the file's data ({@link Holes}); valid while this is open. */
+  /** The raw descriptor, for the steps that read or copy the file's data (Holes, ExtentCopy); valid while this is open. */
   int fd() {
     return fd.get();
   }

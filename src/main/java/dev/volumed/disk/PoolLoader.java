@@ -63,6 +63,7 @@ final class PoolLoader {
       if (recover) {
         rollBackUnfinishedBatches();
         new ResizeRecovery(store, formatter).recover();
+        new TemplateFiles(root, Templates.DIR).removeLeftovers();
       }
       Set<String> recorded = recordedNames();
       List<Volume> volumes = new ArrayList<>();

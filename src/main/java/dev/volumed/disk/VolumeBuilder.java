@@ -27,12 +27,14 @@ public final class VolumeBuilder {
   private final PoolStore store;
   private final Formatter formatter;
   private final VolumeChanges changes;
+  private final Templates templates;
 
   public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter) {
     this.pool = pool;
     this.store = store;
     this.formatter = formatter;
     this.changes = new VolumeChanges(pool.name(), store, formatter);
+    this.templates = new Templates(store.root(), pool.name(), formatter);
   }
 
   /** The changes in place of this pool's published volumes (resize, reclaim). */
@@ -87,7 +89,10 @@ public final class VolumeBuilder {
       }
       try (OpenImage open = created) {
         device = open.devicePath();
-        formatter.format(device, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
+        // ext2/3/4: a copy of the shape's template, given its own identity; else (or where it cannot be) mkfs.
+        if (!templates.formatByCloning(open, spec)) {
+          formatter.format(device, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
+        }
         open.setOwnership(pool.owner().orElse(null), pool.group().orElse(null));
         Volume volume = new Volume(spec, Instant.now(), open.allocatedBytes(), Volume.State.READY, false);
         kept = true;

@@ -105,7 +105,8 @@ class FormatterTest {
     assertTrue(argv.get(0).endsWith("mkfs.ext4"), argv.toString());
     assertEquals(List.of("-F", "-q", "-E"), argv.subList(1, 4));
     assertTrue(argv.get(4).startsWith("nodiscard,lazy_itable_init=1,lazy_journal_init=1"), argv.get(4));
-    assertEquals(List.of("-L", "root", "-m", "0", img.toString()), argv.subList(5, argv.size()));
+    assertEquals(List.of("-O", "^resize_inode,meta_bg", "-L", "root", "-m", "0", img.toString()),
+        argv.subList(5, argv.size()));
   }
 
   @Test
@@ -217,7 +218,7 @@ class FormatterTest {
     List<String> argv = formatter.command(FileSystemType.EXT4, img, null,
         List.of("-U", "-E", "-E", "stride=16", "-j"), Allocation.FALLOCATE);
     // -U takes the next argument, "-E", as its value, as getopt does; the real -E joins volumed's.
-    assertEquals(List.of("-U", "-E", "-j", img.toString()), argv.subList(5, argv.size()));
+    assertEquals(List.of("-O", "^resize_inode,meta_bg", "-U", "-E", "-j", img.toString()), argv.subList(5, argv.size()));
     assertTrue(argv.get(4).startsWith("nodiscard,") && argv.get(4).endsWith(",stride=16"), argv.toString());
     // mke2fs keeps only its last -E: before, this dropped nodiscard and punched holes in the image.
     Path reserved = image("r.img", 256 * MIB, Allocation.FALLOCATE);

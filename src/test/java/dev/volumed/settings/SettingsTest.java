@@ -77,6 +77,14 @@ class SettingsTest {
   }
 
   @Test
+  void parallelismZeroIsTwoPerCoreAtMostThirtyTwo() {
+    assertEquals(2, Settings.Format.chosenParallelism(1));
+    assertEquals(4, Settings.Format.chosenParallelism(2));
+    assertEquals(32, Settings.Format.chosenParallelism(64));
+    assertEquals(7, new Settings.Format(7, java.time.Duration.ofMinutes(1), null).effectiveParallelism());
+  }
+
+  @Test
   void aPoolNamesOnlyWhatDiffersAndTheDefaultPoolCanBeDropped() {
     Settings settings = Settings.from(ConfigFactory.parseString("""
         volumed.pools { default = null, fast { path = "/srv/fast", capacity = "2T", default-fs = "xfs" } }
