@@ -2,6 +2,7 @@ package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import java.util.List;
@@ -78,7 +79,19 @@ public interface LedgerProtocol {
 
   record Existed(Volume volume) implements ReserveReply {}
 
-  record Found(Volume volume) implements GetReply, DeleteReply {}
+  /**
+   * A volume, and what holds its image open as its pool manager found it for get (the ledger,
+   * which does no I/O, answers with none; a delete looks for holders itself).
+   */
+  record Found(Volume volume, List<Holder> holders) implements GetReply, DeleteReply {
+    public Found {
+      holders = List.copyOf(holders);
+    }
+
+    public Found(Volume volume) {
+      this(volume, List.of());
+    }
+  }
 
   record Refused(ErrorCode code, String message)
       implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply {}

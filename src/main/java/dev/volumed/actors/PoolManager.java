@@ -8,9 +8,12 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import dev.volumed.disk.Holders;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.disk.VolumeBuilder;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
@@ -21,7 +24,8 @@ import java.util.concurrent.Executor;
 /**
  * One pool: it owns the pool's ledger and spawns one worker per volume operation, each under the
  * supervision chosen here. Clients (the socket front end) know a pool only by its manager.
- * Reading a volume's blocks for {@code get} and {@code list} runs on the blocking dispatcher.
+ * Reading a volume's blocks for {@code get} and {@code list}, and what holds it open for {@code get},
+ * runs on the blocking dispatcher.
  */
 public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
 
@@ -149,8 +153,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.Found found) {
-      CompletableFuture.<Ledger.GetReply>supplyAsync(
-              () -> new Ledger.Found(PoolStore.measured(pool.store().root(), found.volume())), blocking)
+      CompletableFuture.<Ledger.GetReply>supplyAsync(() -> inspected(found.volume()), blocking)
           .whenComplete((reply, failure) -> got.replyTo().tell(failure == null ? reply : unmeasured(failure)));
     } else {
       got.replyTo().tell(got.reply());
@@ -169,6 +172,17 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
       got.replyTo().tell(got.reply());
     }
     return this;
+  }
+
+  /** Measured now, with what holds its image open (a volume still being made has no image at its name yet). */
+  private Ledger.Found inspected(Volume volume) {
+    Volume measured = PoolStore.measured(pool.store().root(), volume);
+    try {
+      return new Ledger.Found(measured, volume.state() == Volume.State.CREATING ? List.of()
+          : Holders.of(pool.store().root(), volume.name()));
+    } catch (VolumeException e) {
+      return new Ledger.Found(measured);
+    }
   }
 
   /** Measuring is read-only: one that throws is answered, never left without a reply. */

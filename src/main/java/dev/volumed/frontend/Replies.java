@@ -25,7 +25,7 @@ final class Replies {
     } else if (result instanceof Operations.Result.Made made) {
       return created(made.pool(), made.created());
     } else if (result instanceof Operations.Result.Got got) {
-      return volume(got.pool(), got.volume());
+      return Codec.withHolders(volume(got.pool(), got.volume()), got.holders());
     } else if (result instanceof Operations.Result.Listed listed) {
       return volumes(listed.lists());
     }

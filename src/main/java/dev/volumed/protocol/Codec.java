@@ -12,7 +12,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
+import java.util.List;
 import dev.volumed.model.VolumeSpec;
 import java.nio.file.Path;
 import java.util.Map;
@@ -127,6 +129,13 @@ public final class Codec {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode " + message, e);
     }
+  }
+
+  /** The volume with {@code "holders": [{"pid", "command"} or {"device"}, ...]}, as get answers it. */
+  public static ObjectNode withHolders(ObjectNode volume, List<Holder> holders) {
+    ArrayNode array = volume.putArray("holders");
+    holders.forEach(holder -> array.add(JSON.valueToTree(holder.fields())));
+    return volume;
   }
 
   public static ObjectNode volume(String pool, Path root, Volume volume) {
