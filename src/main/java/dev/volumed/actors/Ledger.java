@@ -67,6 +67,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
+  private final Changes<ActorRef<?>> changes = new Changes<>();
+  private final InPlace inPlace;
   /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
   private final Set<ActorRef<?>> watched = new HashSet<>();
 
@@ -87,6 +89,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
+    this.inPlace = new InPlace(books, volumes, changes, space, refusals);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -101,6 +104,15 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(Release.class, this::onRelease)
         .onMessage(BeginDelete.class, this::onBeginDelete)
         .onMessage(DeleteFinished.class, this::onDeleteFinished)
+        .onMessage(BeginPreallocate.class, this::onBeginPreallocate)
+        .onMessage(PreallocateFinished.class, done -> {
+          inPlace.preallocated(done.volume());
+          return this;
+        })
+        .onMessage(PreallocateFailed.class, failed -> {
+          inPlace.failed(failed.name());
+          return this;
+        })
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -209,6 +221,16 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
+  private Behavior<Command> onBeginPreallocate(BeginPreallocate request) {
+    PreallocateReply reply = inPlace.beginPreallocate(request.name(), request.mode(), request.replyTo(),
+        conflict(request.name()));
+    if (reply instanceof Preallocating) {
+      watch(request.replyTo());
+    }
+    request.replyTo().tell(reply);
+    return this;
+  }
+
   private Behavior<Command> onGet(Get request) {
     Volume volume = volumes.get(request.name());
     volume = volume != null ? volume : reservations.creating(request.name());
@@ -244,6 +266,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
           pool.name(), abandoned.size(), bytes);
     }
     volumes.dropDeletionsOf(stopped.owner());
+    inPlace.ownerStopped(stopped.owner());
     return this;
   }
 
@@ -317,8 +340,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
   }
 
-  /** BUSY while the name is being created or deleted; null otherwise. */
+  /** BUSY while the name is being created, deleted or changed in place; null otherwise. */
   private Refused conflict(String name) {
-    return reservations.holds(name) ? refusals.creating(name) : volumes.isDeleting(name) ? refusals.deleting(name) : null;
+    return reservations.holds(name) ? refusals.creating(name) : volumes.isDeleting(name) ? refusals.deleting(name)
+        : changes.has(name) ? refusals.changing(name, changes.what(name)) : null;
   }
 }

@@ -1,6 +1,7 @@
 package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
+import dev.volumed.model.Allocation;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
@@ -46,6 +47,20 @@ public interface LedgerProtocol {
   /** The deletion that {@link BeginDelete} approved has ended. */
   record DeleteFinished(String name, boolean deleted) implements Command {}
 
+  /**
+   * Give a published volume its blocks ({@code mode} fallocate or full): answered {@link
+   * Preallocating} (admitted: its size is committed and it takes no other change until {@link
+   * PreallocateFinished} or {@link PreallocateFailed}), {@link Unchanged} (already that, or full),
+   * or {@link Refused}. The sender is watched.
+   */
+  record BeginPreallocate(String name, Allocation mode, ActorRef<PreallocateReply> replyTo) implements Request {}
+
+  /** The preallocation ended with its blocks on disk and its metadata saying so. */
+  record PreallocateFinished(Volume volume) implements Command {}
+
+  /** The preallocation failed; the volume is as it was. */
+  record PreallocateFailed(String name) implements Command {}
+
   /** One volume, published or in flight ("creating"). */
   record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
 
@@ -67,6 +82,14 @@ public interface LedgerProtocol {
   sealed interface ListReply {}
 
   sealed interface StatsReply {}
+
+  sealed interface PreallocateReply {}
+
+  /** Admitted: preallocate it now. */
+  record Preallocating(Volume volume) implements PreallocateReply {}
+
+  /** Nothing to do: its allocation is that already, or full. */
+  record Unchanged(Volume volume) implements PreallocateReply {}
 
   /** One outcome per spec of a {@link ReserveBatch}, in its order: Admitted, Existed or Refused. */
   record BatchReserved(List<ReserveReply> outcomes) implements BatchReply {
@@ -94,7 +117,7 @@ public interface LedgerProtocol {
   }
 
   record Refused(ErrorCode code, String message)
-      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply {}
+      implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply, PreallocateReply {}
 
   record VolumeList(String pool, List<Volume> volumes) implements ListReply {
     public VolumeList {

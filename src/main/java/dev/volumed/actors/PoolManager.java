@@ -10,7 +10,9 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import dev.volumed.disk.Holders;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.disk.Preallocator;
 import dev.volumed.disk.VolumeBuilder;
+import dev.volumed.model.Allocation;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
@@ -18,6 +20,7 @@ import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -42,6 +45,10 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     }
   }
 
+  /** Give a volume its blocks (mode fallocate or full); progress and the end go to output. */
+  public record Preallocate(String name, Allocation mode, ActorRef<PreallocateWorker.Output> output)
+      implements Command {}
+
   /** One volume, its blocks measured now; or the ledger's refusal. */
   public record Get(String name, ActorRef<Ledger.GetReply> replyTo) implements Command {}
 
@@ -60,7 +67,13 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
       implements Command {}
 
   /** What a pool manager works with; the ledger is spawned by the manager itself. */
-  public record Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe) {}
+  public record Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe,
+      Preallocator preallocator) {
+    /** Zeros written unpaced. */
+    public Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe) {
+      this(settings, store, builder, probe, new Preallocator(settings.name(), store, OptionalLong.empty()));
+    }
+  }
 
   public static Behavior<Command> create(Pool pool, Duration refreshInterval, int batchParallelism,
       Duration requestTimeout) {
@@ -96,6 +109,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
         .onMessage(Create.class, this::onCreate)
         .onMessage(Delete.class, this::onDelete)
         .onMessage(RunBatch.class, this::onBatch)
+        .onMessage(Preallocate.class, this::onPreallocate)
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -128,6 +142,15 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
                 requestTimeout, ledger, pool.builder(), batch.output()))
             .onFailure(SupervisorStrategy.stop()),
         "batch-" + (++workers));
+    return this;
+  }
+
+  private Behavior<Command> onPreallocate(Preallocate preallocate) {
+    getContext().spawn(
+        Behaviors.supervise(PreallocateWorker.create(preallocate.name(), preallocate.mode(), ledger,
+                pool.preallocator(), preallocate.output()))
+            .onFailure(SupervisorStrategy.stop()),
+        "preallocate-" + (++workers));
     return this;
   }
 

@@ -30,6 +30,19 @@ final class Refusals {
         + " is being deleted; try again when that finishes");
   }
 
+  /** Another change of the volume is in flight ("preallocated"). */
+  Refused changing(String name, String what) {
+    return new Refused(ErrorCode.BUSY, "volume " + name + " in pool " + pool + " is being " + what
+        + "; try again when that finishes");
+  }
+
+  /** A damaged volume is not changed in place: its image is not what its metadata says. */
+  Refused damagedForChange(Volume existing, String op) {
+    return new Refused(ErrorCode.BAD_REQUEST, "volume " + existing.name() + " in pool " + pool + " is damaged ("
+        + existing.damage().orElseThrow() + "); " + op + " needs its image as its metadata says: restore it or"
+        + " delete the volume");
+  }
+
   Refused notFound(String name) {
     return new Refused(ErrorCode.NOT_FOUND, "no volume " + name + " in pool " + pool);
   }

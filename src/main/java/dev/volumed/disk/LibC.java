@@ -108,6 +108,17 @@ interface LibC extends Library {
 
   long write(int fd, Pointer buf, long count) throws LastErrorException;
 
+  long pwrite(int fd, Pointer buf, long count, long offset) throws LastErrorException;
+
+  int SEEK_DATA = 3;
+  int SEEK_HOLE = 4;
+  int ENXIO = 6;
+
+  long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+  int FALLOC_FL_KEEP_SIZE = 0x01;
+  int FALLOC_FL_PUNCH_HOLE = 0x02;
+
   int fsync(int fd) throws LastErrorException;
 
   int LOCK_EX = 2;

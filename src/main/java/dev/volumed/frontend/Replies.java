@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.Ledger;
+import dev.volumed.actors.PreallocateWorker;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.protocol.Codec;
@@ -90,6 +91,15 @@ final class Replies {
     }
     event.put("done", progress.done());
     event.put("total", progress.total());
+    return event;
+  }
+
+  /** {@code {"id", "event": "progress", "name", "doneBytes", "totalBytes"}}: how far a preallocate has got. */
+  static ObjectNode progress(JsonNode id, PreallocateWorker.Progress progress) {
+    ObjectNode event = Codec.event(id, "progress");
+    event.put("name", progress.name());
+    event.put("doneBytes", progress.doneBytes());
+    event.put("totalBytes", progress.totalBytes());
     return event;
   }
 

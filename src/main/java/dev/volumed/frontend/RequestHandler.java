@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
+  private final PreallocateStream preallocations;
   private final Drain drain = new Drain();
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
   private final LongReplies longReplies = new LongReplies(Runtime.getRuntime().availableProcessors());
@@ -37,6 +38,7 @@ final class RequestHandler implements Connection.Handler {
   RequestHandler(ActorSystem<?> system, Map<String, ActorRef<PoolManager.Command>> managers, Settings settings) {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
+    this.preallocations = new PreallocateStream(system, operations, drain);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -74,6 +76,15 @@ final class RequestHandler implements Connection.Handler {
     if (known.equals(Optional.of(Op.BATCH))) {
       try {
         return batches.lines(id, (Request.Batch) Requests.decode(Op.BATCH, request, operations::pool), started);
+      } catch (VolumeException e) {
+        RequestLog.refused(id, op, e);
+        return reply(Codec.error(id, e));
+      }
+    }
+    if (known.equals(Optional.of(Op.PREALLOCATE))) {
+      try {
+        return preallocations.lines(id, (Request.Preallocate) Requests.decode(Op.PREALLOCATE, request,
+            operations::pool), started);
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
         return reply(Codec.error(id, e));

@@ -82,6 +82,9 @@ public final class Codec {
       list.pool().ifPresent(pool -> node.put("pool", pool));
     } else if (request instanceof Request.Delete delete) {
       node.put("pool", delete.pool()).put("name", delete.name());
+    } else if (request instanceof Request.Preallocate preallocate) {
+      node.put("pool", preallocate.pool()).put("name", preallocate.name())
+          .put("mode", preallocate.mode().wireName()).put("progress", preallocate.progress());
     }
     return node;
   }
