@@ -42,11 +42,11 @@ class DecoderTest {
 
   @Test
   void theOpMessagesNameEveryOp() {
-    assertEquals("every request needs an \"op\" string: ping, pools, create, batch, get, list or delete",
+    assertEquals("every request needs an \"op\" string: ping, pools, create, batch, get, list, delete or preallocate",
         refused("{'op':7}").getMessage());
     VolumeException unknown = refused("{'op':'mount'}");
     assertEquals(ErrorCode.UNKNOWN_OP, unknown.code());
-    assertEquals("unknown op \"mount\"; volumed knows ping, pools, create, batch, get, list and delete",
+    assertEquals("unknown op \"mount\"; volumed knows ping, pools, create, batch, get, list, delete and preallocate",
         unknown.getMessage());
   }
 

@@ -82,6 +82,14 @@ class MessageTest {
   }
 
   @Test
+  void preallocateWithItsModeAndProgress() throws Exception {
+    roundTrip("r10", new Request.Preallocate("p", "a.img", Allocation.FULL, true),
+        "{\"id\":\"r10\",\"op\":\"preallocate\",\"pool\":\"p\",\"name\":\"a.img\",\"mode\":\"full\",\"progress\":true}");
+    roundTrip("r11", new Request.Preallocate("p", "a.img", Allocation.FALLOCATE, false),
+        "{\"id\":\"r11\",\"op\":\"preallocate\",\"pool\":\"p\",\"name\":\"a.img\",\"mode\":\"fallocate\",\"progress\":false}");
+  }
+
+  @Test
   void everyOpHasItsRequest() throws Exception {
     for (Op op : Op.values()) {
       assertEquals(Optional.of(op), Op.fromWire(op.wireName()));
