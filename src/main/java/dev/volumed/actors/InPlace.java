@@ -9,6 +9,7 @@ import dev.volumed.actors.LedgerProtocol.Preallocating;
 import dev.volumed.actors.LedgerProtocol.Refused;
 import dev.volumed.actors.LedgerProtocol.Unchanged;
 import dev.volumed.model.Allocation;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 
 /**
@@ -24,9 +25,11 @@ final class InPlace {
   private final Changes<ActorRef<?>> changes;
   private final SpaceReadings space;
   private final Refusals refusals;
+  private final Capabilities capabilities;
 
   InPlace(Books books, Volumes<ActorRef<?>> volumes, Changes<ActorRef<?>> changes, SpaceReadings space,
-      Refusals refusals) {
+      Refusals refusals, Capabilities capabilities) {
+    this.capabilities = capabilities;
     this.books = books;
     this.volumes = volumes;
     this.changes = changes;
@@ -35,7 +38,8 @@ final class InPlace {
   }
 
   /**
-   * A volume already at the mode, or full, is left as it is. A sparse one is admitted by rule 1
+   * A volume already at the mode, or full, is left as it is; a mode the file system cannot give is
+   * UNSUPPORTED. A sparse one is admitted by rule 1
    * (its size joins committed, the blocks it lacks must be free); fallocate to full admits nothing,
    * as its blocks are committed already. {@code conflict}: the name's refusal when something else
    * is being done to it, else null.
@@ -51,6 +55,10 @@ final class InPlace {
     Allocation now = volume.spec().allocation();
     if (now == Allocation.FULL || now == mode) {
       return new Unchanged(volume);
+    }
+    Refused unsupported = refusals.unsupported(capabilities, mode, name);
+    if (unsupported != null) {
+      return unsupported;
     }
     Preallocation asked = now == Allocation.SPARSE
         ? new Preallocation(name, volume.spec().size(), volume.allocatedBytes())

@@ -14,6 +14,7 @@ import dev.volumed.accounting.PoolLimits;
 import dev.volumed.accounting.Space;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
@@ -73,11 +74,14 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Set<ActorRef<?>> watched = new HashSet<>();
 
   private boolean measuring;
+  /** What the pool's file system can do: asking for what it cannot is UNSUPPORTED at admission. */
+  private final Capabilities capabilities;
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
   Ledger(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
-      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded) {
+      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded, Capabilities capabilities) {
     super(context);
+    this.capabilities = capabilities;
     this.pool = pool;
     this.store = store;
     this.blocking = blocking;
@@ -89,7 +93,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
-    this.inPlace = new InPlace(books, volumes, changes, space, refusals);
+    this.inPlace = new InPlace(books, volumes, changes, space, refusals, capabilities);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -164,7 +168,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     Refused conflict = conflict(spec.name());
     Volume existing = volumes.get(spec.name());
     if (conflict != null || existing == null) {
-      return conflict;
+      return conflict != null ? conflict : refusals.unsupported(capabilities, spec.allocation(), spec.name());
     }
     if (existing.state() == Volume.State.DAMAGED) {
       return refusals.damaged(existing);
@@ -252,7 +256,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
         pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), figures.availableForFallocate(), figures.availableForSparse(),
-        volumes.size(), reservations.size()));
+        volumes.size(), reservations.size(), capabilities));
     return this;
   }
 

@@ -2,6 +2,7 @@ package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
 import dev.volumed.model.Allocation;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
@@ -138,5 +139,6 @@ public interface LedgerProtocol {
       long availableForFallocateBytes,
       long availableForSparseBytes,
       int volumes,
-      int inFlight) implements StatsReply {}
+      int inFlight,
+      Capabilities capabilities) implements StatsReply {}
 }

@@ -90,6 +90,10 @@ final class OpenImage implements AutoCloseable {
     return Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "fd", Integer.toString(fd.get()));
   }
 
+  int fd() {
+    return fd.get();
+  }
+
   /** Where the file was when it was created (for messages). */
   Path path() {
     return path;
