@@ -109,7 +109,7 @@ abstract class BatchCommand implements Callable<Integer> {
   }
 
   /** Columns of the live progress bar: $COLUMNS, else {@value VolumeCtl#DEFAULT_COLUMNS}. */
-  private static int columns(Map<String, String> env) {
+  static int columns(Map<String, String> env) {
     try {
       int columns = Integer.parseInt(env.getOrDefault("COLUMNS", "").trim());
       return columns > 0 ? columns : VolumeCtl.DEFAULT_COLUMNS;

@@ -108,11 +108,24 @@ final class Render {
       lines.row("damage:", text(volume.path("damage")));
     }
     lines.row("created:", time(volume.path("createdAt")));
+    if (volume.path("holders").isArray()) {
+      lines.row("holders:", holders(volume.path("holders")));
+    }
     if (volume.path("existed").asBoolean(false)) {
       lines.row("existed:", "true");
     }
     String rendered = lines.render();
     return rendered.substring(rendered.indexOf('\n') + 1); // no header row
+  }
+
+  /** {@code pid 4242 (cloud-hypervisor), /dev/loop3}, or {@code none}: what holds the image open (get). */
+  static String holders(JsonNode holders) {
+    java.util.List<String> each = new java.util.ArrayList<>();
+    for (JsonNode holder : holders) {
+      each.add(holder.has("device") ? text(holder.path("device"))
+          : "pid " + text(holder.path("pid")) + " (" + text(holder.path("command")) + ")");
+    }
+    return each.isEmpty() ? "none" : String.join(", ", each);
   }
 
   static String deleted(JsonNode result, String name) {
