@@ -82,16 +82,18 @@ public final class Preallocator {
         store.writeMetadata(done);
         return done;
       } catch (VolumeException | IOException | RuntimeException e) {
-        giveBack(fd, name, holes, !holders.isEmpty());
+        giveBack(fd, name, size, holes, !holders.isEmpty());
         throw e instanceof VolumeException ve ? ve
             : new VolumeException(ErrorCode.IO_ERROR, "preallocating " + name + " failed: " + e.getMessage(), e);
       }
+    } catch (LastErrorException e) {
+      throw Errors.errno(e.getErrorCode(), "Cannot find the holes of " + name + " before preallocating it");
     }
   }
 
   private void allocate(int fd, String name, List<Extents.Range> holes, long total, Listener listener,
       BooleanSupplier cancelled) throws VolumeException {
-    long done = 0;
+    Reporter reporter = new Reporter(listener, total);
     for (Extents.Range hole : holes) {
       stopIf(cancelled, name);
       try {
@@ -99,16 +101,14 @@ public final class Preallocator {
       } catch (LastErrorException e) {
         throw failed(e.getErrorCode(), name, "allocating " + hole.length() + " bytes at " + hole.start());
       }
-      done += hole.length();
-      listener.progress(done, total);
+      reporter.add(hole.length());
     }
   }
 
   private void writeZeros(int fd, String name, List<Extents.Range> ranges, long total, Listener listener,
       BooleanSupplier cancelled) throws VolumeException {
     Pacer pacer = new Pacer(maxWriteBytesPerSecond);
-    long done = 0;
-    long reported = 0;
+    Reporter reporter = new Reporter(listener, total);
     try (Memory zeros = new Memory(CHUNK)) {
       zeros.clear();
       for (Extents.Range range : ranges) {
@@ -121,12 +121,8 @@ public final class Preallocator {
             throw failed(e.getErrorCode(), name, "writing zeros at " + at);
           }
           at += n;
-          done += n;
           pacer.wrote(n);
-          if (done - reported >= Math.max(CHUNK, total / 100) || done == total) {
-            listener.progress(done, total);
-            reported = done;
-          }
+          reporter.add(n);
         }
       }
     }
@@ -137,10 +133,18 @@ public final class Preallocator {
    * image (fallocate mode), only what is still unwritten there: a VM may have written into a former
    * hole meanwhile, and that data stays; where the file system cannot tell, nothing is punched.
    */
-  private void giveBack(int fd, String name, List<Extents.Range> holes, boolean held) {
+  private void giveBack(int fd, String name, long size, List<Extents.Range> holes, boolean held) {
+    try {
+      punch(fd, name, size, holes, held);
+    } catch (RuntimeException e) {
+      log.warn("pool {}: cannot give back the blocks preallocating {} took: {}", pool, name, e.toString());
+    }
+  }
+
+  private void punch(int fd, String name, long size, List<Extents.Range> holes, boolean held) {
     List<Extents.Range> punch = holes;
     if (held) {
-      Optional<List<Extents.Range>> unwritten = Extents.unwritten(fd, Long.MAX_VALUE);
+      Optional<List<Extents.Range>> unwritten = Extents.unwritten(fd, size);
       if (unwritten.isEmpty()) {
         log.warn("pool {}: {} is in use and its file system cannot tell unwritten blocks; the blocks taken are"
             + " left allocated", pool, name);
@@ -188,6 +192,29 @@ public final class Preallocator {
 
   private static VolumeSpec with(VolumeSpec spec, Allocation allocation) {
     return new VolumeSpec(spec.name(), spec.size(), spec.fs(), spec.label(), spec.mkfsArgs(), allocation);
+  }
+
+  /** Tells the listener at each hundredth (and at least each chunk) of the way, and at the end. */
+  private static final class Reporter {
+    private final Listener listener;
+    private final long total;
+    private final long step;
+    private long done;
+    private long reported;
+
+    Reporter(Listener listener, long total) {
+      this.listener = listener;
+      this.total = total;
+      this.step = Math.max(CHUNK, total / 100);
+    }
+
+    void add(long bytes) {
+      done += bytes;
+      if (done - reported >= step || done == total) {
+        listener.progress(done, total);
+        reported = done;
+      }
+    }
   }
 
   /** Sleeps as needed so that, since it was made, at most the rate was written each second; null rate: never. */

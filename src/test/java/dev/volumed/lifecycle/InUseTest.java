@@ -69,6 +69,9 @@ class InUseTest {
           refused.path("error").path("details").path("holders").get(0).toString());
       assertEquals("[{\"device\":\"" + loop.device() + "\"}]", daemon.request(
           "{\"op\":\"get\",\"name\":\"vm2/root.img\"}").path("result").path("holders").toString());
+      JsonNode full = daemon.request("{\"op\":\"preallocate\",\"name\":\"vm2/root.img\",\"mode\":\"full\"}");
+      assertEquals("BUSY", full.path("error").path("code").asText(), full.toString());
+      assertTrue(full.path("error").path("message").asText().contains(loop.device()), full.toString());
       assertTrue(Files.isRegularFile(image));
       assertEquals(before, books());
     }
