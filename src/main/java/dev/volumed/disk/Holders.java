@@ -128,15 +128,18 @@ public final class Holders {
    * own link under map_files decides.
    */
   private static boolean maps(long pid, FileId image) {
-    List<String> lines;
+    String maps;
     try {
-      lines = Files.readAllLines(PROC.resolve(pid + "/maps"), StandardCharsets.ISO_8859_1);
+      maps = Files.readString(PROC.resolve(pid + "/maps"), StandardCharsets.ISO_8859_1);
     } catch (IOException | RuntimeException e) {
       return false;
     }
     String device = Long.toHexString(image.major()) + ":" + Long.toHexString(image.minor());
     String inode = Long.toString(image.ino());
-    for (String line : lines) {
+    if (!maps.contains(" " + inode + " ")) {
+      return false; // the usual case, found without splitting a JVM's thousands of lines
+    }
+    for (String line : maps.split("\n")) {
       String[] fields = line.trim().split("\\s+", 6);
       if (fields.length < 5 || !fields[4].equals(inode)) {
         continue;
