@@ -44,7 +44,26 @@ final class Render {
           bytes(pool.path("availableForSparseBytes")),
           ratio.isNumber() ? ratio.asText() + "x" : text(ratio));
     }
-    return table.render() + unavailable(result);
+    return table.render() + capabilities(result) + unavailable(result);
+  }
+
+  /** {@code default: holes, fallocate}: per pool, what its file system can do (none: "nothing of these"). */
+  static String capabilities(JsonNode result) {
+    StringBuilder lines = new StringBuilder();
+    for (JsonNode pool : result.path("pools")) {
+      JsonNode caps = pool.path("capabilities");
+      if (caps.isObject()) {
+        java.util.List<String> can = new java.util.ArrayList<>();
+        caps.properties().forEach(cap -> {
+          if (cap.getValue().asBoolean(false)) {
+            can.add(cap.getKey());
+          }
+        });
+        lines.append("can do: pool ").append(text(pool.path("name"))).append(": ")
+            .append(can.isEmpty() ? "none of holes, fallocate, reflink, nocow" : String.join(", ", can)).append('\n');
+      }
+    }
+    return lines.toString();
   }
 
   static String volumes(JsonNode result) {
