@@ -77,8 +77,15 @@ public final class Preallocator {
           allocate(fd, name, holes, total, listener, cancelled);
         }
         sync(fd, name);
-        Volume done = new Volume(with(volume.spec(), mode), volume.createdAt(), image.allocatedBytes(),
-            Volume.State.READY, volume.adopted());
+        long allocated = image.allocatedBytes();
+        // What every check of a fallocate/full image asks; a file system that hides its holes fails it.
+        if (allocated < size) {
+          throw new VolumeException(ErrorCode.UNSUPPORTED, "the file system of pool " + pool + " did not show where "
+              + name + " has holes: it still has " + allocated + " of its " + size + " bytes on disk; it keeps its"
+              + " old allocation");
+        }
+        Volume done = new Volume(with(volume.spec(), mode), volume.createdAt(), allocated, Volume.State.READY,
+            volume.adopted());
         store.writeMetadata(done);
         return done;
       } catch (VolumeException | IOException | RuntimeException e) {
