@@ -40,7 +40,7 @@ final class ByteProgress implements Progress.View {
     String text = String.format(Locale.ROOT, "[%s%s] %3d%%  %s of %s  %s/s  ETA %s  %s", "#".repeat(cells),
         "-".repeat(BAR_CELLS - cells), percent, Sizes.human(done), Sizes.human(total),
         done == 0 ? "-" : Sizes.human(Math.round(rate)), eta, name).stripTrailing();
-    int room = Math.max(width - 1, 10);
+    int room = width == Integer.MAX_VALUE ? width : Math.max(width - 1, 10);
     return text.length() <= room ? text : text.substring(0, room - 3) + "...";
   }
 
@@ -48,7 +48,9 @@ final class ByteProgress implements Progress.View {
   public void event(JsonNode event) {
     long done = event.path("doneBytes").asLong();
     long total = event.path("totalBytes").asLong();
-    String text = bar(done, total, nanoTime.getAsLong() - started, Render.text(event.path("name")), width);
+    // A plain line goes to a log or a pipe: nothing to wrap, so it is never cut.
+    String text = bar(done, total, nanoTime.getAsLong() - started, Render.text(event.path("name")),
+        live ? width : Integer.MAX_VALUE);
     if (live) {
       err.print("\r" + text + " ".repeat(Math.max(0, drawn - text.length())));
       err.flush();
