@@ -14,6 +14,7 @@ import dev.volumed.actors.PoolManager;
 import dev.volumed.actors.SpaceProbe;
 import dev.volumed.disk.Formatter;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.disk.Preallocator;
 import dev.volumed.disk.VolumeBuilder;
 import dev.volumed.frontend.FrontEnd;
 import dev.volumed.settings.PoolSettings;
@@ -58,7 +59,7 @@ public final class Supervisor {
         PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
         stores.add(store);
         PoolManager.Pool parts = new PoolManager.Pool(pool, store, new VolumeBuilder(pool, store, formatter),
-            SpaceProbe.of(pool.path()));
+            SpaceProbe.of(pool.path()), new Preallocator(pool.name(), store, settings.io().maxWriteBytesPerSecond()));
         // Resumed, never restarted: a manager holds nothing worth rebuilding, and a restart would stop
         // its ledger and every worker in flight.
         managers.put(pool.name(), context.spawn(

@@ -14,6 +14,7 @@ import dev.volumed.accounting.PoolLimits;
 import dev.volumed.accounting.Space;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
@@ -65,19 +66,22 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Books books;
   private final SpaceReadings space;
   private final LedgerSnapshots snapshots;
-  private final Changes changes;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
+  private final InPlace inPlace;
   /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
   private final Set<ActorRef<?>> watched = new HashSet<>();
 
   private boolean measuring;
+  /** What the pool's file system can do: asking for what it cannot is UNSUPPORTED at admission. */
+  private final Capabilities capabilities;
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
   Ledger(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
-      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded) {
+      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded, Capabilities capabilities) {
     super(context);
+    this.capabilities = capabilities;
     this.pool = pool;
     this.store = store;
     this.blocking = blocking;
@@ -90,7 +94,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
     this.space = new SpaceReadings(probe, books);
     this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes);
-    this.changes = new Changes(pool.name(), volumes, books, space, context.getLog());
+    this.inPlace = new InPlace(pool.name(), volumes, books, space, refusals, capabilities, context.getLog());
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -106,11 +110,15 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(BeginDelete.class, this::onBeginDelete)
         .onMessage(DeleteFinished.class, this::onDeleteFinished)
         .onMessage(BeginResize.class, r -> changeBegun(r.replyTo(),
-            changes.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
-        .onMessage(ResizeFinished.class, f -> changeEnded(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
+            inPlace.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
+        .onMessage(ResizeFinished.class, f -> changeEnded(() -> inPlace.resizeFinished(f.name(), f.resized())))
         .onMessage(BeginReclaim.class, r -> changeBegun(r.replyTo(),
-            changes.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
-        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> changes.reclaimFinished(f.name(), f.measured())))
+            inPlace.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
+        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> inPlace.reclaimFinished(f.name(), f.measured())))
+        .onMessage(BeginPreallocate.class, r -> changeBegun(r.replyTo(),
+            inPlace.beginPreallocate(r.name(), r.mode(), conflict(r.name()), r.replyTo())))
+        .onMessage(PreallocateFinished.class, f -> changeEnded(() -> inPlace.preallocated(f.volume())))
+        .onMessage(PreallocateFailed.class, f -> changeEnded(() -> inPlace.preallocateFailed(f.name())))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -162,7 +170,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     Refused conflict = conflict(spec.name());
     Volume existing = volumes.get(spec.name());
     if (conflict != null || existing == null) {
-      return conflict;
+      return conflict != null ? conflict : refusals.unsupported(capabilities, spec.allocation(), spec.name());
     }
     if (existing.state() == Volume.State.DAMAGED) {
       return refusals.damaged(existing);
@@ -219,7 +227,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
-  /** A change in place was asked ({@link Changes} decided); its worker is watched, so a stop ends it. */
+  /** A change in place was asked ({@link InPlace} decided); its worker is watched, so a stop ends it. */
   private Behavior<Command> changeBegun(ActorRef<ChangeReply> worker, ChangeReply reply) {
     watch(worker);
     worker.tell(reply);
@@ -252,7 +260,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
         pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), figures.availableForFallocate(), figures.availableForSparse(),
-        volumes.size(), reservations.size()));
+        volumes.size(), reservations.size(), capabilities));
     return this;
   }
 
@@ -266,7 +274,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
           pool.name(), abandoned.size(), bytes);
     }
     volumes.dropDeletionsOf(stopped.owner());
-    changes.ownerStopped(stopped.owner());
+    inPlace.ownerStopped(stopped.owner());
     return this;
   }
 
@@ -344,6 +352,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   /** BUSY while the name is being created, deleted or changed in place; null otherwise. */
   private Refused conflict(String name) {
     return reservations.holds(name) ? refusals.creating(name)
-        : volumes.isDeleting(name) ? refusals.deleting(name) : changes.busy(name);
+        : volumes.isDeleting(name) ? refusals.deleting(name) : inPlace.busy(name);
   }
 }

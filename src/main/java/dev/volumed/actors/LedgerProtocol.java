@@ -1,7 +1,10 @@
 package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import java.util.List;
@@ -47,6 +50,20 @@ public interface LedgerProtocol {
   record DeleteFinished(String name, boolean deleted) implements Command {}
 
   /**
+   * Give a published volume its blocks ({@code mode} fallocate or full): answered {@link
+   * Found} (admitted: its size is committed and it takes no other change until {@link
+   * PreallocateFinished} or {@link PreallocateFailed}), {@link Unchanged} (already that, or full),
+   * or {@link Refused}. The sender is watched.
+   */
+  record BeginPreallocate(String name, Allocation mode, ActorRef<ChangeReply> replyTo) implements Request {}
+
+  /** The preallocation ended with its blocks on disk and its metadata saying so. */
+  record PreallocateFinished(Volume volume) implements Command {}
+
+  /** The preallocation failed; the volume is as it was. */
+  record PreallocateFailed(String name) implements Command {}
+
+  /**
    * Grow a published volume to {@code size}: the growth is admitted by the books and reserved, and
    * the volume is marked as being changed (no delete or other change meanwhile) until
    * {@link ResizeFinished}; the sender is watched. Answered {@link Found} (go on), {@link Unchanged}
@@ -85,6 +102,7 @@ public interface LedgerProtocol {
 
   sealed interface StatsReply {}
 
+  /** The answer to a change in place: {@link Found} (go on), {@link Unchanged} or {@link Refused}. */
   sealed interface ChangeReply {}
 
   /** Nothing to do: the volume already is what was asked. */
@@ -101,7 +119,19 @@ public interface LedgerProtocol {
 
   record Existed(Volume volume) implements ReserveReply {}
 
-  record Found(Volume volume) implements GetReply, DeleteReply, ChangeReply {}
+  /**
+   * A volume, and what holds its image open as its pool manager found it for get (the ledger,
+   * which does no I/O, answers with none; a delete looks for holders itself).
+   */
+  record Found(Volume volume, List<Holder> holders) implements GetReply, DeleteReply, ChangeReply {
+    public Found {
+      holders = List.copyOf(holders);
+    }
+
+    public Found(Volume volume) {
+      this(volume, List.of());
+    }
+  }
 
   record Refused(ErrorCode code, String message)
       implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply, ChangeReply {}
@@ -125,5 +155,6 @@ public interface LedgerProtocol {
       long availableForFallocateBytes,
       long availableForSparseBytes,
       int volumes,
-      int inFlight) implements StatsReply {}
+      int inFlight,
+      Capabilities capabilities) implements StatsReply {}
 }

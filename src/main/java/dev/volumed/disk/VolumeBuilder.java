@@ -224,6 +224,11 @@ public final class VolumeBuilder {
         "creating " + name + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
   }
 
+  /** BUSY naming every holder when something holds the volume's image open (see {@link Holders}). */
+  public void refuseIfHeld(String name, String op) throws VolumeException {
+    Holders.refuseIfHeld(store.root(), name, pool.name(), op);
+  }
+
   /**
    * Unlinks the image (reached without following any symlink), its metadata, and the folders it leaves
    * empty. Where a folder stands at the image's name (a damaged volume), only an empty one is removed:

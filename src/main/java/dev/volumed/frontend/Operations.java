@@ -12,6 +12,7 @@ import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
@@ -59,7 +60,7 @@ final class Operations {
 
     record Made(Pool pool, CreateWorker.Created created) implements Result {}
 
-    record Got(Pool pool, Volume volume) implements Result {}
+    record Got(Pool pool, Volume volume, List<Holder> holders) implements Result {}
 
     /** list: each pool's volumes, or its refusal when the list is of every pool. */
     record Listed(Map<Pool, Ledger.ListReply> lists) implements Result {}
@@ -177,7 +178,7 @@ final class Operations {
     return this.<Ledger.GetReply, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Get(request.name(), replyTo))
         .thenApply(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return new Result.Got(pool, found.volume());
+            return new Result.Got(pool, found.volume(), found.holders());
           }
           throw new CompletionException(Replies.refusal((Ledger.Refused) reply));
         });

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.Ledger;
+import dev.volumed.actors.PreallocateWorker;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.protocol.Codec;
@@ -25,7 +26,7 @@ final class Replies {
     } else if (result instanceof Operations.Result.Made made) {
       return created(made.pool(), made.created());
     } else if (result instanceof Operations.Result.Got got) {
-      return volume(got.pool(), got.volume());
+      return Codec.withHolders(volume(got.pool(), got.volume()), got.holders());
     } else if (result instanceof Operations.Result.Listed listed) {
       return volumes(listed.lists());
     } else if (result instanceof Operations.Result.Resized resized) {
@@ -97,6 +98,15 @@ final class Replies {
     }
     event.put("done", progress.done());
     event.put("total", progress.total());
+    return event;
+  }
+
+  /** {@code {"id", "event": "progress", "name", "doneBytes", "totalBytes"}}: how far a preallocate has got. */
+  static ObjectNode progress(JsonNode id, PreallocateWorker.Progress progress) {
+    ObjectNode event = Codec.event(id, "progress");
+    event.put("name", progress.name());
+    event.put("doneBytes", progress.doneBytes());
+    event.put("totalBytes", progress.totalBytes());
     return event;
   }
 

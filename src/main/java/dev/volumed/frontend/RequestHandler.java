@@ -32,6 +32,7 @@ final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
   private final ChangeStream changes;
+  private final PreallocateStream preallocations;
   private final Drain drain = new Drain();
   private final RequestMeter meter;
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
@@ -42,6 +43,7 @@ final class RequestHandler implements Connection.Handler {
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
     this.changes = new ChangeStream(system, operations, drain);
+    this.preallocations = new PreallocateStream(system, operations, drain);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -85,6 +87,15 @@ final class RequestHandler implements Connection.Handler {
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
         meter.answered(op, e.code(), started);
+        return reply(Codec.error(id, e));
+      }
+    }
+    if (known.equals(Optional.of(Op.PREALLOCATE))) {
+      try {
+        return preallocations.lines(id, (Request.Preallocate) Requests.decode(Op.PREALLOCATE, request,
+            operations::pool), started);
+      } catch (VolumeException e) {
+        RequestLog.refused(id, op, e);
         return reply(Codec.error(id, e));
       }
     }
