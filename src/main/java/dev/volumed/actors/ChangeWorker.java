@@ -104,7 +104,6 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
         : VolumeChanges.Progress.NONE;
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
-        notInUse(volume);
         return kind == Kind.RESIZE
             ? new Resized(changes.resize(volume, size, reports))
             : reclaimed(changes.reclaim(volume));
@@ -115,12 +114,6 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
         : new Failed(CreateWorker.asVolumeException(failure))));
     return this;
   }
-
-  /**
-   * The one pre-step before the image is touched: a volume held open (a running VM, a loop device)
-   * is not changed. It throws BUSY naming the holders; the in-use check is wired in here.
-   */
-  private static void notInUse(Volume volume) throws VolumeException {}
 
   private static Result reclaimed(VolumeChanges.Reclaimed reclaimed) {
     return new Reclaimed(reclaimed.volume(), reclaimed.reclaimedBytes());

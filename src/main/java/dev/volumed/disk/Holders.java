@@ -55,7 +55,15 @@ public final class Holders {
    * image (delete, preallocate full, resize, reclaim); nothing when it is not.
    */
   public static void refuseIfHeld(Path poolRoot, String name, String pool, String op) throws VolumeException {
-    List<Holder> holders = of(poolRoot, name);
+    refuse(of(poolRoot, name), name, pool, op);
+  }
+
+  /** The same for an image this process has open as fd: its very file, so no rename slips between. */
+  static void refuseIfHeld(int fd, String name, String pool, String op) throws VolumeException {
+    refuse(of(FileId.of(fd)), name, pool, op);
+  }
+
+  private static void refuse(List<Holder> holders, String name, String pool, String op) throws VolumeException {
     if (!holders.isEmpty()) {
       throw Holder.inUse(op, name, pool, holders);
     }

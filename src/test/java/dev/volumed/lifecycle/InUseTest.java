@@ -1,5 +1,6 @@
 package dev.volumed.lifecycle;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.volumed.testing.TestDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +78,55 @@ class InUseTest {
       assertEquals(before, books());
     }
     assertTrue(daemon.request("{\"op\":\"delete\",\"name\":\"vm2/root.img\"}").path("ok").asBoolean());
+  }
+
+  @Test
+  void resizeAndReclaimOfAVolumeHeldOpenByAnotherProcessAreBusyNamingItAndChangeNothing() throws Exception {
+    Path image = create("vm3/data.img", "sparse");
+    JsonNode before = books();
+    byte[] bytes = Files.readAllBytes(image);
+    try (HeldOpen vm = HeldOpen.descriptor(image)) {
+      for (JsonNode refused : resizeAndReclaim("vm3/data.img")) {
+        assertEquals("BUSY", refused.path("error").path("code").asText(), refused.toString());
+        assertTrue(refused.path("error").path("message").asText().contains("pid " + vm.pid() + " (python3)"),
+            refused.toString());
+        assertEquals(vm.pid(), refused.path("error").path("details").path("holders").get(0).path("pid").asLong());
+      }
+      assertUnchanged(image, bytes, before, "vm3/data.img");
+    }
+    JsonNode resized = daemon.request("{\"op\":\"resize\",\"name\":\"vm3/data.img\",\"size\":\"32M\"}");
+    assertTrue(resized.path("ok").asBoolean(), resized.toString());
+  }
+
+  @Test
+  void resizeAndReclaimOfAVolumeBackingALoopDeviceAreBusyNamingTheDeviceAndChangeNothing() throws Exception {
+    Assumptions.assumeTrue(isRoot(), "needs root to attach a loop device");
+    Path image = create("vm4/data.img", "sparse");
+    JsonNode before = books();
+    byte[] bytes = Files.readAllBytes(image);
+    try (HeldOpen loop = HeldOpen.loopDevice(image)) {
+      for (JsonNode refused : resizeAndReclaim("vm4/data.img")) {
+        assertEquals("BUSY", refused.path("error").path("code").asText(), refused.toString());
+        assertTrue(refused.path("error").path("message").asText().contains(loop.device()), refused.toString());
+        assertEquals("{\"device\":\"" + loop.device() + "\"}",
+            refused.path("error").path("details").path("holders").get(0).toString());
+      }
+      assertUnchanged(image, bytes, before, "vm4/data.img");
+    }
+  }
+
+  private List<JsonNode> resizeAndReclaim(String name) throws Exception {
+    return List.of(daemon.request("{\"op\":\"resize\",\"name\":\"" + name + "\",\"size\":\"32M\"}"),
+        daemon.request("{\"op\":\"reclaim\",\"name\":\"" + name + "\"}"));
+  }
+
+  /** The image byte for byte, the books, and the volume as get tells it (16 MiB, ready) as they were. */
+  private void assertUnchanged(Path image, byte[] bytes, JsonNode books, String name) throws Exception {
+    assertArrayEquals(bytes, Files.readAllBytes(image));
+    assertEquals(books, books());
+    JsonNode got = daemon.request("{\"op\":\"get\",\"name\":\"" + name + "\"}").path("result");
+    assertEquals(16L << 20, got.path("size").asLong(), got.toString());
+    assertEquals("ready", got.path("state").asText(), got.toString());
   }
 
   private Path create(String name, String allocation) throws Exception {
