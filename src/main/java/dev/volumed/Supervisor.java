@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.LoggerFactory;
@@ -58,8 +59,9 @@ public final class Supervisor {
       for (PoolSettings pool : settings.pools()) {
         PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
         stores.add(store);
-        PoolManager.Pool parts = new PoolManager.Pool(pool, store, new VolumeBuilder(pool, store, formatter),
-            SpaceProbe.of(pool.path()), new Preallocator(pool.name(), store, settings.io().maxWriteBytesPerSecond()));
+        OptionalLong pace = settings.io().maxWriteBytesPerSecond();
+        PoolManager.Pool parts = new PoolManager.Pool(pool, store, new VolumeBuilder(pool, store, formatter, pace),
+            SpaceProbe.of(pool.path()), new Preallocator(pool.name(), store, pace));
         // Resumed, never restarted: a manager holds nothing worth rebuilding, and a restart would stop
         // its ledger and every worker in flight.
         managers.put(pool.name(), context.spawn(

@@ -114,7 +114,7 @@ public final class Preallocator {
 
   private void writeZeros(int fd, String name, List<Extents.Range> ranges, long total, Listener listener,
       BooleanSupplier cancelled) throws VolumeException {
-    Pacer pacer = new Pacer(maxWriteBytesPerSecond);
+    WritePacer pacer = new WritePacer(maxWriteBytesPerSecond);
     Reporter reporter = new Reporter(listener, total);
     try (Memory zeros = new Memory(CHUNK)) {
       zeros.clear();
@@ -220,33 +220,6 @@ public final class Preallocator {
       if (done - reported >= step || done == total) {
         listener.progress(done, total);
         reported = done;
-      }
-    }
-  }
-
-  /** Sleeps as needed so that, since it was made, at most the rate was written each second; null rate: never. */
-  private static final class Pacer {
-    private final OptionalLong rate;
-    private final long started = System.nanoTime();
-    private long written;
-
-    Pacer(OptionalLong rate) {
-      this.rate = rate;
-    }
-
-    void wrote(long bytes) {
-      if (rate.isEmpty()) {
-        return;
-      }
-      written += bytes;
-      long due = started + (long) (written * 1e9 / rate.getAsLong());
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        try {
-          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
       }
     }
   }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,15 @@ public final class VolumeBuilder {
   private final VolumeChanges changes;
 
   public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter) {
+    this(pool, store, formatter, OptionalLong.empty());
+  }
+
+  /** maxWriteBytesPerSecond: volumed.io's pace of the zeros a full volume's resize writes. */
+  public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter, OptionalLong maxWriteBytesPerSecond) {
     this.pool = pool;
     this.store = store;
     this.formatter = formatter;
-    this.changes = new VolumeChanges(pool.name(), store, formatter);
+    this.changes = new VolumeChanges(pool.name(), store, formatter, maxWriteBytesPerSecond);
   }
 
   /** The changes in place of this pool's published volumes (resize, reclaim). */

@@ -7,6 +7,7 @@ import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,12 @@ public final class VolumeChanges {
   private final ChangeTools tools;
   private final FileSystemGrowth growth;
   private final ResizeNotes notes;
+  private final OptionalLong maxWriteBytesPerSecond;
 
-  public VolumeChanges(String poolName, PoolStore store, Formatter formatter) {
+  /** maxWriteBytesPerSecond: the pace of the zeros a full volume's resize writes (empty: unpaced). */
+  public VolumeChanges(String poolName, PoolStore store, Formatter formatter, OptionalLong maxWriteBytesPerSecond) {
     this.poolName = poolName;
+    this.maxWriteBytesPerSecond = maxWriteBytesPerSecond;
     this.store = store;
     this.tools = new ChangeTools(formatter);
     this.growth = new FileSystemGrowth(tools);
@@ -76,7 +80,7 @@ public final class VolumeChanges {
             next[0] = done + every;
             progress.report("extend", done, total);
           }
-        });
+        }, new WritePacer(maxWriteBytesPerSecond));
         progress.report("filesystem", total, total);
         growth.grow(spec.fs(), image.devicePath(), notes.undoFile(name), name);
         grown = true;

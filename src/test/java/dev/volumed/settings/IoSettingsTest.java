@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-/** volumed.io.max-write-bytes-per-second: how fast preallocate full may write zeros. */
+/** volumed.io.max-write-bytes-per-second: how fast preallocate full and a full volume's resize may write zeros. */
 class IoSettingsTest {
   private static Settings.Io read(String hocon) {
     return Settings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve()).io();
