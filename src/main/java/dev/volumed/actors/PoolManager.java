@@ -46,14 +46,14 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   }
 
   /** Grow a volume to size (equal: unchanged). */
-  public record Resize(String name, long size, boolean progress, ActorRef<ChangeWorker.Result> replyTo)
+  public record Resize(String name, long size, boolean progress, ActorRef<InPlaceOutput> replyTo)
       implements Command {}
 
   /** Give back a sparse volume's blocks that hold no data. */
-  public record Reclaim(String name, ActorRef<ChangeWorker.Result> replyTo) implements Command {}
+  public record Reclaim(String name, ActorRef<InPlaceOutput> replyTo) implements Command {}
 
   /** Give a volume its blocks (mode fallocate or full); progress and the end go to output. */
-  public record Preallocate(String name, Allocation mode, ActorRef<PreallocateWorker.Output> output)
+  public record Preallocate(String name, Allocation mode, ActorRef<InPlaceOutput> output)
       implements Command {}
 
   /** One volume, its blocks measured now; or the ledger's refusal. */

@@ -27,22 +27,12 @@ public final class PreallocateWorker extends AbstractBehavior<PreallocateWorker.
 
   public interface Command {}
 
-  /** What the requester hears: progress (always sent; the front end forwards it when asked), then one end. */
-  public sealed interface Output {}
-
-  public record Progress(String name, long doneBytes, long totalBytes) implements Output {}
-
-  /** Preallocated, or already so ({@code changed} false). */
-  public record Done(Volume volume, boolean changed) implements Output {}
-
-  public record Failed(VolumeException error) implements Output {}
-
   private record Answered(Ledger.ChangeReply reply) implements Command {}
 
   private record Ran(Volume volume, Throwable failure) implements Command {}
 
   public static Behavior<Command> create(String name, Allocation mode, ActorRef<Ledger.Command> ledger,
-      Preallocator preallocator, ActorRef<Output> output) {
+      Preallocator preallocator, ActorRef<InPlaceOutput> output) {
     return Behaviors.setup(context -> new PreallocateWorker(context, name, mode, ledger, preallocator, output));
   }
 
@@ -50,12 +40,12 @@ public final class PreallocateWorker extends AbstractBehavior<PreallocateWorker.
   private final Allocation mode;
   private final ActorRef<Ledger.Command> ledger;
   private final Preallocator preallocator;
-  private final ActorRef<Output> output;
+  private final ActorRef<InPlaceOutput> output;
   private final Executor blocking;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   private PreallocateWorker(ActorContext<Command> context, String name, Allocation mode,
-      ActorRef<Ledger.Command> ledger, Preallocator preallocator, ActorRef<Output> output) {
+      ActorRef<Ledger.Command> ledger, Preallocator preallocator, ActorRef<InPlaceOutput> output) {
     super(context);
     this.name = name;
     this.mode = mode;
@@ -81,18 +71,18 @@ public final class PreallocateWorker extends AbstractBehavior<PreallocateWorker.
 
   private Behavior<Command> onAnswered(Answered answered) {
     if (answered.reply() instanceof Ledger.Refused refused) {
-      output.tell(new Failed(new VolumeException(refused.code(), refused.message())));
+      output.tell(new InPlaceOutput.Failed(new VolumeException(refused.code(), refused.message())));
       return Behaviors.stopped();
     }
     if (answered.reply() instanceof Ledger.Unchanged unchanged) {
-      output.tell(new Done(unchanged.volume(), false));
+      output.tell(new InPlaceOutput.Changed(unchanged.volume()));
       return Behaviors.stopped();
     }
     Volume volume = ((Ledger.Found) answered.reply()).volume();
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
         return preallocator.preallocate(volume, mode,
-            (done, total) -> output.tell(new Progress(name, done, total)), stopped::get);
+            (done, total) -> output.tell(new InPlaceOutput.Progress(name, null, done, total)), stopped::get);
       } catch (VolumeException e) {
         throw new CompletionException(e);
       }
@@ -103,10 +93,10 @@ public final class PreallocateWorker extends AbstractBehavior<PreallocateWorker.
   private Behavior<Command> onRan(Ran ran) {
     if (ran.failure() == null) {
       ledger.tell(new Ledger.PreallocateFinished(ran.volume()));
-      output.tell(new Done(ran.volume(), true));
+      output.tell(new InPlaceOutput.Changed(ran.volume()));
     } else {
       ledger.tell(new Ledger.PreallocateFailed(name));
-      output.tell(new Failed(CreateWorker.asVolumeException(ran.failure())));
+      output.tell(new InPlaceOutput.Failed(CreateWorker.asVolumeException(ran.failure())));
     }
     return Behaviors.stopped();
   }

@@ -6,9 +6,9 @@ import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.japi.function.Function;
 import dev.volumed.actors.BatchWorker;
-import dev.volumed.actors.ChangeWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
+import dev.volumed.actors.InPlaceOutput;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
@@ -208,20 +208,15 @@ final class Operations {
   }
 
   /** resize and reclaim: a change in place of one volume, by its pool's change worker. */
-  private CompletionStage<Result> change(Pool pool, Function<ActorRef<ChangeWorker.Result>, PoolManager.Command> message) {
-    return this.<ChangeWorker.Result, PoolManager.Command>ask(pool.manager(), message).thenApply(result -> {
-      if (result instanceof ChangeWorker.Resized resized) {
+  private CompletionStage<Result> change(Pool pool, Function<ActorRef<InPlaceOutput>, PoolManager.Command> message) {
+    return this.<InPlaceOutput, PoolManager.Command>ask(pool.manager(), message).thenApply(result -> {
+      if (result instanceof InPlaceOutput.Changed resized) {
         return new Result.Resized(pool, resized.volume());
-      } else if (result instanceof ChangeWorker.Reclaimed reclaimed) {
+      } else if (result instanceof InPlaceOutput.Reclaimed reclaimed) {
         return new Result.Reclaimed(pool, reclaimed.volume(), reclaimed.reclaimedBytes());
       }
-      throw new CompletionException(((ChangeWorker.Failed) result).error());
+      throw new CompletionException(((InPlaceOutput.Failed) result).error());
     });
-  }
-
-  /** Starts a resize with progress: its events and then its result go to {@code output}. */
-  void runResize(Pool pool, Request.Resize resize, ActorRef<ChangeWorker.Result> output) {
-    pool.manager().tell(new PoolManager.Resize(resize.name(), resize.size(), true, output));
   }
 
   /** The pool of this name; UNKNOWN_POOL naming the pools there are. Also the decoder's pool check. */

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
+import dev.volumed.actors.InPlaceOutput;
 import dev.volumed.actors.Ledger;
-import dev.volumed.actors.PreallocateWorker;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.protocol.Codec;
@@ -101,13 +101,17 @@ final class Replies {
     return event;
   }
 
-  /** {@code {"id", "event": "progress", "name", "doneBytes", "totalBytes"}}: how far a preallocate has got. */
-  static ObjectNode progress(JsonNode id, PreallocateWorker.Progress progress) {
+  /**
+   * {@code {"id", "event": "progress", "name", "step"?, "doneBytes", "totalBytes"}}: how far a change
+   * in place has got ({@code step} where it has more than one, as a resize does).
+   */
+  static ObjectNode progress(JsonNode id, InPlaceOutput.Progress progress) {
     ObjectNode event = Codec.event(id, "progress");
     event.put("name", progress.name());
-    event.put("doneBytes", progress.doneBytes());
-    event.put("totalBytes", progress.totalBytes());
-    return event;
+    if (progress.step() != null) {
+      event.put("step", progress.step());
+    }
+    return event.put("doneBytes", progress.doneBytes()).put("totalBytes", progress.totalBytes());
   }
 
   /** {@code {"created": [volumes], "failed": [{"name", "error"}], "stats"}}. */

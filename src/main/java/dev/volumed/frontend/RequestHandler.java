@@ -31,8 +31,7 @@ import java.util.concurrent.TimeoutException;
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
-  private final ChangeStream changes;
-  private final PreallocateStream preallocations;
+  private final InPlaceStream inPlace;
   private final Drain drain = new Drain();
   private final RequestMeter meter;
   /** One per core: lists measure and encode on the CPU, so more at once only starve other requests. */
@@ -42,8 +41,7 @@ final class RequestHandler implements Connection.Handler {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
-    this.changes = new ChangeStream(system, operations, drain);
-    this.preallocations = new PreallocateStream(system, operations, drain);
+    this.inPlace = new InPlaceStream(system, operations, drain);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -92,10 +90,11 @@ final class RequestHandler implements Connection.Handler {
     }
     if (known.equals(Optional.of(Op.PREALLOCATE))) {
       try {
-        return preallocations.lines(id, (Request.Preallocate) Requests.decode(Op.PREALLOCATE, request,
+        return inPlace.lines(id, (Request.Preallocate) Requests.decode(Op.PREALLOCATE, request,
             operations::pool), started);
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
+        meter.answered(op, e.code(), started);
         return reply(Codec.error(id, e));
       }
     }
@@ -104,7 +103,7 @@ final class RequestHandler implements Connection.Handler {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
       if (decoded instanceof Request.Resize resize && resize.progress()) {
-        return changes.lines(id, resize, started);
+        return inPlace.lines(id, resize, started);
       }
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a

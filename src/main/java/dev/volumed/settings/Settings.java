@@ -78,7 +78,10 @@ public record Settings(
 
   public record Shutdown(Duration grace) {}
 
-  /** Writing zeros into images (preallocate full): at most this many bytes a second; empty: unpaced. */
+  /**
+   * Writing zeros into published images (preallocate full, a full volume's resize): at most this many
+   * bytes a second; empty: unpaced.
+   */
   public record Io(OptionalLong maxWriteBytesPerSecond) {}
 
   /**
