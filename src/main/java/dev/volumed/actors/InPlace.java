@@ -5,9 +5,19 @@ import dev.volumed.accounting.Books;
 import dev.volumed.accounting.Decision;
 import dev.volumed.accounting.Demand;
 import dev.volumed.accounting.Preallocation;
+import dev.volumed.actors.LedgerProtocol.BeginChange;
+import dev.volumed.actors.LedgerProtocol.BeginPreallocate;
+import dev.volumed.actors.LedgerProtocol.BeginReclaim;
+import dev.volumed.actors.LedgerProtocol.BeginResize;
+import dev.volumed.actors.LedgerProtocol.ChangeEnded;
 import dev.volumed.actors.LedgerProtocol.ChangeReply;
+import dev.volumed.actors.LedgerProtocol.DeleteReply;
 import dev.volumed.actors.LedgerProtocol.Found;
+import dev.volumed.actors.LedgerProtocol.PreallocateFailed;
+import dev.volumed.actors.LedgerProtocol.PreallocateFinished;
+import dev.volumed.actors.LedgerProtocol.ReclaimFinished;
 import dev.volumed.actors.LedgerProtocol.Refused;
+import dev.volumed.actors.LedgerProtocol.ResizeFinished;
 import dev.volumed.actors.LedgerProtocol.Unchanged;
 import dev.volumed.model.Allocation;
 import dev.volumed.model.Capabilities;
@@ -19,12 +29,12 @@ import java.util.Optional;
 import org.slf4j.Logger;
 
 /**
- * The ledger's side of changing a published volume in place (resize, reclaim, preallocate): which
- * change may begin, the books' decision on what it needs, what the books hold meanwhile (marked
- * in {@link Volumes} with a {@link Volumes.Change}) and what they hold after. Plain state and rules
- * over the ledger's own books; the ledger calls it on its own turn and watches the owners. A
- * volume being changed takes no delete, create or other change until its change ends (BUSY,
- * naming the change).
+ * The ledger's side of changing a published volume (delete; in place: resize, reclaim,
+ * preallocate): which change may begin, the books' decision on what it needs, what the books hold
+ * meanwhile (marked in {@link Volumes}: a deletion, or a {@link Volumes.Change}) and what they hold
+ * after. Plain state and rules over the ledger's own books; the ledger calls it on its own turn and
+ * watches the owners. A volume being changed in place takes no delete, create or other change until
+ * its change ends (BUSY, naming the change).
  */
 final class InPlace {
   private final String pool;
@@ -53,8 +63,49 @@ final class InPlace {
         + change.doing() + "; try again when that finishes");
   }
 
+  /** A volume to be deleted is marked so until its worker says it ended (or stops). */
+  DeleteReply beginDelete(String name, Refused conflict, ActorRef<?> owner) {
+    Volume volume = volumes.get(name);
+    Refused refused = refusal(name, volume, conflict);
+    if (refused != null) {
+      return refused;
+    }
+    volumes.beginDelete(name, owner);
+    return new Found(volume);
+  }
+
+  void deleteFinished(String name, boolean deleted) {
+    Volume volume = volumes.endDelete(name, deleted);
+    if (volume != null) {
+      books.remove(volume);
+      space.stale();
+    }
+  }
+
   /** conflict: the ledger's answer for a name being created, deleted or changed (null when none). */
-  ChangeReply beginResize(String name, long size, Refused conflict, ActorRef<?> owner) {
+  ChangeReply begin(BeginChange asked, Refused conflict) {
+    if (asked instanceof BeginResize resize) {
+      return beginResize(resize.name(), resize.size(), conflict, resize.replyTo());
+    } else if (asked instanceof BeginReclaim reclaim) {
+      return beginReclaim(reclaim.name(), conflict, reclaim.replyTo());
+    }
+    BeginPreallocate preallocate = (BeginPreallocate) asked;
+    return beginPreallocate(preallocate.name(), preallocate.mode(), conflict, preallocate.replyTo());
+  }
+
+  void ended(ChangeEnded ended) {
+    if (ended instanceof ResizeFinished resize) {
+      resizeFinished(resize.name(), resize.resized());
+    } else if (ended instanceof ReclaimFinished reclaim) {
+      reclaimFinished(reclaim.name(), reclaim.measured());
+    } else if (ended instanceof PreallocateFinished preallocated) {
+      preallocated(preallocated.volume());
+    } else {
+      preallocateFailed(((PreallocateFailed) ended).name());
+    }
+  }
+
+  private ChangeReply beginResize(String name, long size, Refused conflict, ActorRef<?> owner) {
     Volume volume = volumes.get(name);
     Refused refused = refusal(name, volume, conflict);
     if (refused != null) {
@@ -76,7 +127,7 @@ final class InPlace {
     return new Found(volume);
   }
 
-  void resizeFinished(String name, Optional<Volume> resized) {
+  private void resizeFinished(String name, Optional<Volume> resized) {
     Volume before = volumes.get(name);
     if (!(volumes.changing(name) instanceof Volumes.Growth growth) || before == null) {
       return; // its owner stopped first, and that gave the growth back
@@ -91,7 +142,7 @@ final class InPlace {
     space.stale();
   }
 
-  ChangeReply beginReclaim(String name, Refused conflict, ActorRef<?> owner) {
+  private ChangeReply beginReclaim(String name, Refused conflict, ActorRef<?> owner) {
     Volume volume = volumes.get(name);
     Refused refused = refusal(name, volume, conflict);
     if (refused != null) {
@@ -105,7 +156,7 @@ final class InPlace {
     return new Found(volume);
   }
 
-  void reclaimFinished(String name, Optional<Volume> measured) {
+  private void reclaimFinished(String name, Optional<Volume> measured) {
     Volume before = volumes.get(name);
     if (!(volumes.changing(name) instanceof Volumes.Reclaiming) || before == null) {
       return;
@@ -123,7 +174,7 @@ final class InPlace {
    * UNSUPPORTED. A sparse one is admitted by rule 1 (its size joins committed, the blocks it lacks
    * must be free); fallocate to full admits nothing, as its blocks are committed already.
    */
-  ChangeReply beginPreallocate(String name, Allocation mode, Refused conflict, ActorRef<?> owner) {
+  private ChangeReply beginPreallocate(String name, Allocation mode, Refused conflict, ActorRef<?> owner) {
     Volume volume = volumes.get(name);
     Refused refused = refusal(name, volume, conflict);
     if (refused != null) {
@@ -152,7 +203,7 @@ final class InPlace {
   }
 
   /** Its blocks are there: the volume is published with its new allocation, and stays committed. */
-  void preallocated(Volume done) {
+  private void preallocated(Volume done) {
     Volume before = volumes.get(done.name());
     if (!(volumes.changing(done.name()) instanceof Volumes.Preallocating change) || before == null) {
       return; // its owner stopped first: the books gave it back, and the next load reads the metadata
@@ -165,7 +216,7 @@ final class InPlace {
   }
 
   /** The preallocation failed: the volume is as it was, and so are the books. */
-  void preallocateFailed(String name) {
+  private void preallocateFailed(String name) {
     if (volumes.changing(name) instanceof Volumes.Preallocating change) {
       volumes.endChange(name);
       books.release(change.books());

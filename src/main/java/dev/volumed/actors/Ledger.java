@@ -107,18 +107,11 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(ReserveBatch.class, this::onReserveBatch)
         .onMessage(Complete.class, this::onComplete)
         .onMessage(Release.class, this::onRelease)
-        .onMessage(BeginDelete.class, this::onBeginDelete)
-        .onMessage(DeleteFinished.class, this::onDeleteFinished)
-        .onMessage(BeginResize.class, r -> changeBegun(r.replyTo(),
-            inPlace.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
-        .onMessage(ResizeFinished.class, f -> changeEnded(() -> inPlace.resizeFinished(f.name(), f.resized())))
-        .onMessage(BeginReclaim.class, r -> changeBegun(r.replyTo(),
-            inPlace.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
-        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> inPlace.reclaimFinished(f.name(), f.measured())))
-        .onMessage(BeginPreallocate.class, r -> changeBegun(r.replyTo(),
-            inPlace.beginPreallocate(r.name(), r.mode(), conflict(r.name()), r.replyTo())))
-        .onMessage(PreallocateFinished.class, f -> changeEnded(() -> inPlace.preallocated(f.volume())))
-        .onMessage(PreallocateFailed.class, f -> changeEnded(() -> inPlace.preallocateFailed(f.name())))
+        .onMessage(BeginDelete.class, r -> begun(r.replyTo(), inPlace.beginDelete(r.name(), conflict(r.name()),
+            r.replyTo())))
+        .onMessage(DeleteFinished.class, f -> ended(() -> inPlace.deleteFinished(f.name(), f.deleted())))
+        .onMessage(BeginChange.class, r -> begun(r.replyTo(), inPlace.begin(r, conflict(r.name()))))
+        .onMessage(ChangeEnded.class, f -> ended(() -> inPlace.ended(f)))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -205,36 +198,14 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
-  private Behavior<Command> onBeginDelete(BeginDelete request) {
-    Refused conflict = conflict(request.name());
-    Volume volume = volumes.get(request.name());
-    if (conflict != null || volume == null) {
-      request.replyTo().tell(conflict != null ? conflict : refusals.notFound(request.name()));
-      return this;
-    }
-    volumes.beginDelete(request.name(), request.replyTo());
-    watch(request.replyTo());
-    request.replyTo().tell(new Found(volume));
-    return this;
-  }
-
-  private Behavior<Command> onDeleteFinished(DeleteFinished finished) {
-    Volume volume = volumes.endDelete(finished.name(), finished.deleted());
-    if (volume != null) {
-      books.remove(volume);
-      space.stale();
-    }
-    return this;
-  }
-
-  /** A change in place was asked ({@link InPlace} decided); its worker is watched, so a stop ends it. */
-  private Behavior<Command> changeBegun(ActorRef<ChangeReply> worker, ChangeReply reply) {
+  /** A delete or change in place was asked ({@link InPlace} decided); its worker is watched, so a stop ends it. */
+  private <R> Behavior<Command> begun(ActorRef<R> worker, R reply) {
     watch(worker);
     worker.tell(reply);
     return this;
   }
 
-  private Behavior<Command> changeEnded(Runnable books) {
+  private Behavior<Command> ended(Runnable books) {
     books.run();
     return this;
   }
