@@ -12,7 +12,6 @@ import dev.volumed.accounting.Demand;
 import dev.volumed.accounting.Figures;
 import dev.volumed.accounting.PoolLimits;
 import dev.volumed.accounting.Space;
-import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
 import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
@@ -24,20 +23,20 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * The space-accounting actor of one pool: it admits or refuses every reservation, one message at a
  * time in arrival order, by asking its {@link Books} (pure rules and figures) on a reading of the
  * file system that {@link SpaceReadings} chooses, on this actor's turn only. It holds the {@link
- * Volumes} (published, being deleted) and the {@link Reservations} in flight, gives back what an
- * owner held when it stops, and marks a volume damaged or ready as each refresh finds its image.
- * Messages: {@link LedgerProtocol} (senders write {@code Ledger.Reserve}); phases around the books
- * (loading with a stash, failed): {@link LedgerLifecycle}; texts: {@link Refusals}. Slow work
- * (loading the books, measuring images) runs on the blocking dispatcher and comes back as messages.
+ * Volumes} (published, being deleted or changed) and the {@link Reservations} in flight, and gives
+ * back what an owner held when it stops. It decides creates itself and routes the rest: deletes and
+ * changes in place to {@link InPlace}, refreshes (each image measured again, damaged or ready) to
+ * {@link Refreshes}. Messages: {@link LedgerProtocol} (senders write {@code Ledger.Reserve}); phases
+ * around the books (loading with a stash, failed): {@link LedgerLifecycle}; texts: {@link Refusals}.
+ * Slow work (loading the books, measuring images) runs on the blocking dispatcher and comes back as
+ * messages.
  */
 public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> implements LedgerProtocol {
 
@@ -47,11 +46,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
 
   private enum Refresh implements Command { INSTANCE }
 
-  /** A refresh: each asked volume's image checked against its metadata. */
-  private record Measured(List<Volume> asked, Map<String, ImageCheck.Result> checks) implements Command {}
-
-  private record MeasuringFailed(Throwable failure) implements Command {}
-
   public static final String BLOCKING_DISPATCHER = "volumed.blocking-dispatcher";
 
   public static Behavior<Command> create(
@@ -60,8 +54,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   }
 
   private final PoolSettings pool;
-  private final PoolStore store;
-  private final Executor blocking;
   private final Refusals refusals;
   private final Books books;
   private final SpaceReadings space;
@@ -70,10 +62,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
   private final InPlace inPlace;
+  private final Refreshes refreshes;
   /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
   private final Set<ActorRef<?>> watched = new HashSet<>();
-
-  private boolean measuring;
   /** What the pool's file system can do: asking for what it cannot is UNSUPPORTED at admission. */
   private final Capabilities capabilities;
 
@@ -83,8 +74,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     super(context);
     this.capabilities = capabilities;
     this.pool = pool;
-    this.store = store;
-    this.blocking = blocking;
     this.refusals = new Refusals(pool.name(), pool.path());
     this.books = new Books(new PoolLimits(pool.name(), pool.capacity(), pool.reservedPercent(),
         pool.maxOvercommitRatio()));
@@ -95,6 +84,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     this.space = new SpaceReadings(probe, books);
     this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes);
     this.inPlace = new InPlace(pool.name(), volumes, books, space, refusals, capabilities, context.getLog());
+    this.refreshes = new Refreshes(context, pool.name(), store, blocking, volumes, books, space, snapshots);
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
     timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, refreshInterval);
@@ -116,9 +106,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
-        .onMessage(Refresh.class, this::onRefresh)
-        .onMessage(Measured.class, this::onMeasured)
-        .onMessage(MeasuringFailed.class, this::onMeasuringFailed)
+        .onMessage(Refresh.class, r -> ended(refreshes::start))
+        .onMessage(Refreshes.Measured.class, m -> ended(() -> refreshes.measured(m)))
+        .onMessage(Refreshes.MeasuringFailed.class, f -> ended(() -> refreshes.failed(f)))
         .build());
   }
 
@@ -205,8 +195,9 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
-  private Behavior<Command> ended(Runnable books) {
-    books.run();
+  /** A step on this ledger's own state (a change ended, a refresh's part), after which it serves on. */
+  private Behavior<Command> ended(Runnable step) {
+    step.run();
     return this;
   }
 
@@ -246,50 +237,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     }
     volumes.dropDeletionsOf(stopped.owner());
     inPlace.ownerStopped(stopped.owner());
-    return this;
-  }
-
-  private Behavior<Command> onRefresh(Refresh refresh) {
-    if (measuring) {
-      return this;
-    }
-    measuring = true;
-    List<Volume> asked = List.copyOf(volumes.all());
-    List<VolumeSpec> specs = asked.stream().map(Volume::spec).toList();
-    // Only the images are measured there: the probe is read on this actor's turn alone.
-    getContext().pipeToSelf(
-        CompletableFuture.supplyAsync(() -> store.measure(specs), blocking),
-        (checks, failure) -> failure != null ? new MeasuringFailed(failure) : new Measured(asked, checks));
-    return this;
-  }
-
-  private Behavior<Command> onMeasuringFailed(MeasuringFailed failed) {
-    measuring = false;
-    getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), failed.failure().toString());
-    return this;
-  }
-
-  private Behavior<Command> onMeasured(Measured measured) {
-    measuring = false;
-    // Blocks came and went meanwhile: the next decision or stats reads the file system again.
-    space.stale();
-    for (Volumes.Remeasured change : volumes.remeasure(measured.asked(), measured.checks())) {
-      // Only its blocks change in the books: a damaged volume keeps counting its recorded size
-      // (provisioned, and committed for fallocate/full) until it is restored or deleted.
-      books.remeasured(change.before().allocatedBytes(), change.now().allocatedBytes());
-      // A turn to damaged or back to ready is logged, not each refresh (get and list show the reason).
-      Volume now = change.now();
-      if (now.state() == change.before().state()) {
-        continue;
-      }
-      if (now.damage().isPresent()) {
-        getContext().getLog().warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size"
-            + " in the books until its image is restored or it is deleted", pool.name(), now.name(), now.damage().get());
-      } else {
-        getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), now.name());
-      }
-    }
-    snapshots.refreshed();
     return this;
   }
 
