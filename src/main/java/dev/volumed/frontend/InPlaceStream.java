@@ -21,13 +21,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * A change in place that reports as it goes (a preallocate; a resize with {@code "progress": true})
- * answers with a stream: the worker's progress, forwarded as events when the request asked for
- * them ({@code {"id", "event": "progress", "name", "doneBytes", "totalBytes"}}, and a resize's
- * {@code "step"}), and keeping the request alive either way (writing a large image takes longer
- * than the request timeout); then its reply. One that reports nothing for the request timeout is
- * answered INTERNAL (the change goes on); at shutdown, one not ended by the grace period is
- * answered SHUTTING_DOWN.
+ * A change in place that reports as it goes (a preallocate, a resize) answers with a stream: the
+ * worker's progress, forwarded as events when the request asked with {@code "progress": true}
+ * ({@code {"id", "event": "progress", "name", "doneBytes", "totalBytes"}}, and a resize's {@code
+ * "step"}), and keeping the request alive either way (writing a large image takes longer than the
+ * request timeout); then its reply. One that reports nothing for the request timeout is answered
+ * INTERNAL (the change goes on); at shutdown, one not ended by the grace period is answered
+ * SHUTTING_DOWN. Each is metered as the other requests are.
  */
 final class InPlaceStream {
   /** Events kept for a client that reads slowly; older progress is dropped first (the reply never is). */
@@ -36,11 +36,13 @@ final class InPlaceStream {
   private final ActorSystem<?> system;
   private final Operations operations;
   private final Drain drain;
+  private final RequestMeter meter;
 
-  InPlaceStream(ActorSystem<?> system, Operations operations, Drain drain) {
+  InPlaceStream(ActorSystem<?> system, Operations operations, Drain drain, RequestMeter meter) {
     this.system = system;
     this.operations = operations;
     this.drain = drain;
+    this.meter = meter;
   }
 
   Source<RequestHandler.Out, NotUsed> lines(JsonNode id, Request.Resize resize, long started) throws VolumeException {
@@ -77,16 +79,21 @@ final class InPlaceStream {
           long millis = (System.nanoTime() - started) / 1_000_000;
           if (output instanceof InPlaceOutput.Failed failed) {
             RequestLog.failed(id, op, failed.error(), millis);
+            meter.answered(op, failed.error().code(), started);
             return new RequestHandler.Out(RequestHandler.bytes(Codec.error(id, failed.error())), true);
           }
           RequestLog.answered(id, op, millis);
+          meter.answered(op, null, started);
           InPlaceOutput.Changed changed = (InPlaceOutput.Changed) output;
           return new RequestHandler.Out(RequestHandler.bytes(Codec.ok(id, Replies.volume(pool, changed.volume()))), true);
         })
         .recover(new PFBuilder<Throwable, RequestHandler.Out>()
-            .match(TimeoutException.class, e -> new RequestHandler.Out(RequestHandler.bytes(Codec.error(id,
-                ErrorCode.INTERNAL, op + " of " + name + " reported nothing for " + operations.timeout()
-                    + "; check with get what became of it", Map.of())), true))
+            .match(TimeoutException.class, e -> {
+              meter.answered(op, ErrorCode.INTERNAL, started);
+              return new RequestHandler.Out(RequestHandler.bytes(Codec.error(id, ErrorCode.INTERNAL, op + " of " + name
+                  + " reported nothing for " + operations.timeout() + "; check with get what became of it", Map.of())),
+                  true);
+            })
             .build());
   }
 }

@@ -67,8 +67,6 @@ final class Operations {
 
     record Deleted(String name) implements Result {}
 
-    record Resized(Pool pool, Volume volume) implements Result {}
-
     record Reclaimed(Pool pool, Volume volume, long reclaimedBytes) implements Result {}
   }
 
@@ -110,12 +108,8 @@ final class Operations {
         return list(list);
       } else if (request instanceof Request.Delete delete) {
         return delete(delete);
-      } else if (request instanceof Request.Resize resize) {
-        Pool pool = pool(resize.pool());
-        return change(pool, replyTo -> new PoolManager.Resize(resize.name(), resize.size(), false, replyTo));
       } else if (request instanceof Request.Reclaim reclaim) {
-        Pool pool = pool(reclaim.pool());
-        return change(pool, replyTo -> new PoolManager.Reclaim(reclaim.name(), replyTo));
+        return reclaim(reclaim);
       }
       throw new IllegalArgumentException(request.op().wireName() + " is not answered by Operations.run");
     } catch (VolumeException refused) {
@@ -207,12 +201,12 @@ final class Operations {
         });
   }
 
-  /** resize and reclaim: a change in place of one volume, by its pool's change worker. */
-  private CompletionStage<Result> change(Pool pool, Function<ActorRef<InPlaceOutput>, PoolManager.Command> message) {
-    return this.<InPlaceOutput, PoolManager.Command>ask(pool.manager(), message).thenApply(result -> {
-      if (result instanceof InPlaceOutput.Changed resized) {
-        return new Result.Resized(pool, resized.volume());
-      } else if (result instanceof InPlaceOutput.Reclaimed reclaimed) {
+  /** reclaim, by its pool's change worker (preallocate and resize report as they go: {@link InPlaceStream}). */
+  private CompletionStage<Result> reclaim(Request.Reclaim request) throws VolumeException {
+    Pool pool = pool(request.pool());
+    return this.<InPlaceOutput, PoolManager.Command>ask(pool.manager(),
+        replyTo -> new PoolManager.Reclaim(request.name(), replyTo)).thenApply(result -> {
+      if (result instanceof InPlaceOutput.Reclaimed reclaimed) {
         return new Result.Reclaimed(pool, reclaimed.volume(), reclaimed.reclaimedBytes());
       }
       throw new CompletionException(((InPlaceOutput.Failed) result).error());

@@ -29,8 +29,6 @@ final class Replies {
       return Codec.withHolders(volume(got.pool(), got.volume()), got.holders());
     } else if (result instanceof Operations.Result.Listed listed) {
       return volumes(listed.lists());
-    } else if (result instanceof Operations.Result.Resized resized) {
-      return volume(resized.pool(), resized.volume());
     } else if (result instanceof Operations.Result.Reclaimed reclaimed) {
       ObjectNode node = Codec.JSON.createObjectNode();
       node.set("volume", volume(reclaimed.pool(), reclaimed.volume()));

@@ -41,7 +41,7 @@ final class RequestHandler implements Connection.Handler {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
-    this.inPlace = new InPlaceStream(system, operations, drain);
+    this.inPlace = new InPlaceStream(system, operations, drain, meter);
   }
 
   /** One line for the client: an event, or the request's reply (its last line). */
@@ -102,7 +102,7 @@ final class RequestHandler implements Connection.Handler {
     try {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
-      if (decoded instanceof Request.Resize resize && resize.progress()) {
+      if (decoded instanceof Request.Resize resize) {
         return inPlace.lines(id, resize, started);
       }
       result = decoded instanceof Request.ListVolumes
