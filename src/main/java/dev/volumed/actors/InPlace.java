@@ -111,9 +111,9 @@ final class InPlace {
     if (refused != null) {
       return refused;
     }
-    Optional<VolumeException> problem = ChangeRules.resizeProblem(volume, pool, size);
-    if (problem.isPresent()) {
-      return new Refused(problem.get().code(), problem.get().getMessage());
+    Refused problem = refused(ChangeRules.resizeProblem(volume, pool, size));
+    if (problem != null) {
+      return problem;
     }
     if (size == volume.spec().size()) {
       return new Unchanged(volume);
@@ -148,9 +148,9 @@ final class InPlace {
     if (refused != null) {
       return refused;
     }
-    Optional<VolumeException> problem = ChangeRules.reclaimProblem(volume, pool);
-    if (problem.isPresent()) {
-      return new Refused(problem.get().code(), problem.get().getMessage());
+    Refused problem = refused(ChangeRules.reclaimProblem(volume, pool));
+    if (problem != null) {
+      return problem;
     }
     volumes.beginChange(name, new Volumes.Reclaiming(), owner);
     return new Found(volume);
@@ -180,8 +180,9 @@ final class InPlace {
     if (refused != null) {
       return refused;
     }
-    if (volume.state() == Volume.State.DAMAGED) {
-      return refusals.damagedForChange(volume, "preallocate");
+    Refused problem = refused(ChangeRules.preallocateProblem(volume, pool));
+    if (problem != null) {
+      return problem;
     }
     Allocation now = volume.spec().allocation();
     if (now == Allocation.FULL || now == mode) {
@@ -238,6 +239,10 @@ final class InPlace {
           + " is given back, and the next start-up reads its image again", pool, abandoned.name(),
           abandoned.change().doing());
     }
+  }
+
+  private static Refused refused(Optional<VolumeException> problem) {
+    return problem.map(e -> new Refused(e.code(), e.getMessage())).orElse(null);
   }
 
   private Refused refusal(String name, Volume volume, Refused conflict) {

@@ -32,13 +32,6 @@ final class Refusals {
         + " is being deleted; try again when that finishes");
   }
 
-  /** A damaged volume is not changed in place: its image is not what its metadata says. */
-  Refused damagedForChange(Volume existing, String op) {
-    return new Refused(ErrorCode.BAD_REQUEST, "volume " + existing.name() + " in pool " + pool + " is damaged ("
-        + existing.damage().orElseThrow() + "); " + op + " needs its image as its metadata says: restore it or"
-        + " delete the volume");
-  }
-
   /** UNSUPPORTED when the pool's file system cannot give this allocation, naming what it can; else null. */
   Refused unsupported(Capabilities capabilities, Allocation allocation, String name) {
     return capabilities.cannot(allocation).map(why -> new Refused(ErrorCode.UNSUPPORTED, "the file system of pool "
