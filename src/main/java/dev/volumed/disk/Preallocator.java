@@ -100,7 +100,7 @@ public final class Preallocator {
 
   private void allocate(int fd, String name, List<Extents.Range> holes, long total, Listener listener,
       BooleanSupplier cancelled) throws VolumeException {
-    Reporter reporter = new Reporter(listener, total);
+    ByteReporter reporter = new ByteReporter(listener::progress, total);
     for (Extents.Range hole : holes) {
       stopIf(cancelled, name);
       try {
@@ -115,7 +115,7 @@ public final class Preallocator {
   private void writeZeros(int fd, String name, List<Extents.Range> ranges, long total, Listener listener,
       BooleanSupplier cancelled) throws VolumeException {
     WritePacer pacer = new WritePacer(maxWriteBytesPerSecond);
-    Reporter reporter = new Reporter(listener, total);
+    ByteReporter reporter = new ByteReporter(listener::progress, total);
     try (Memory zeros = new Memory(CHUNK)) {
       zeros.clear();
       for (Extents.Range range : ranges) {
@@ -199,28 +199,5 @@ public final class Preallocator {
 
   private static VolumeSpec with(VolumeSpec spec, Allocation allocation) {
     return new VolumeSpec(spec.name(), spec.size(), spec.fs(), spec.label(), spec.mkfsArgs(), allocation);
-  }
-
-  /** Tells the listener at each hundredth (and at least each chunk) of the way, and at the end. */
-  private static final class Reporter {
-    private final Listener listener;
-    private final long total;
-    private final long step;
-    private long done;
-    private long reported;
-
-    Reporter(Listener listener, long total) {
-      this.listener = listener;
-      this.total = total;
-      this.step = Math.max(CHUNK, total / 100);
-    }
-
-    void add(long bytes) {
-      done += bytes;
-      if (done - reported >= step || done == total) {
-        listener.progress(done, total);
-        reported = done;
-      }
-    }
   }
 }

@@ -72,15 +72,8 @@ public final class VolumeChanges {
       try {
         long total = newSize - spec.size();
         progress.report("extend", 0, total);
-        // At most about a hundred reports, and none closer than 64 MiB apart.
-        long every = Math.max(total / 100, 64L << 20);
-        long[] next = {every};
-        image.grow(spec.size(), newSize, spec.allocation(), done -> {
-          if (done >= next[0] && done < total) {
-            next[0] = done + every;
-            progress.report("extend", done, total);
-          }
-        }, new WritePacer(maxWriteBytesPerSecond));
+        ByteReporter extended = new ByteReporter((done, all) -> progress.report("extend", done, all), total);
+        image.grow(spec.size(), newSize, spec.allocation(), extended::at, new WritePacer(maxWriteBytesPerSecond));
         progress.report("filesystem", total, total);
         growth.grow(spec.fs(), image.devicePath(), notes.undoFile(name), name);
         grown = true;

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,18 +25,18 @@ class InPlaceBusyTest {
   @TempDir Path dir;
   private TestDaemon daemon;
 
-  @BeforeEach
-  void start() throws Exception {
-    daemon = TestDaemon.start(dir, "volumed.io.max-write-bytes-per-second = \"4M\"");
-  }
+  private static final String PACED = "volumed.io.max-write-bytes-per-second = \"4M\"";
 
   @AfterEach
   void stop() throws Exception {
-    daemon.close();
+    if (daemon != null) {
+      daemon.close();
+    }
   }
 
   @Test
   void aFullVolumeBeingResizedAtThePaceTakesNoDeleteCreateOrOtherChange() throws Exception {
+    daemon = TestDaemon.start(dir, PACED);
     Path image = create("grow.img", "full");
     try (LineClient client = daemon.connect()) {
       client.send("{\"id\":1,\"op\":\"resize\",\"name\":\"grow.img\",\"size\":\"32M\",\"progress\":true}");
@@ -53,6 +52,7 @@ class InPlaceBusyTest {
 
   @Test
   void aVolumeBeingPreallocatedTakesNoResizeOrReclaimEither() throws Exception {
+    daemon = TestDaemon.start(dir, PACED);
     create("slow.img", "sparse");
     try (LineClient client = daemon.connect()) {
       client.send("{\"id\":1,\"op\":\"preallocate\",\"name\":\"slow.img\",\"mode\":\"full\",\"progress\":true}");
@@ -63,6 +63,17 @@ class InPlaceBusyTest {
       assertTrue(end.path("ok").asBoolean(), end.toString());
       assertEquals("full", end.path("result").path("allocation").asText(), end.toString());
     }
+  }
+
+  /** Its reports keep the request alive: a resize slower than the request timeout still answers. */
+  @Test
+  void aPacedResizeLongerThanTheRequestTimeoutAnswersWithTheResizedVolume() throws Exception {
+    daemon = TestDaemon.start(dir, PACED + "\nvolumed.socket.request-timeout = 1s");
+    Path image = create("long.img", "full");
+    JsonNode resized = daemon.request("{\"op\":\"resize\",\"name\":\"long.img\",\"size\":\"32M\"}");
+    assertTrue(resized.path("ok").asBoolean(), resized.toString());
+    assertEquals(32 * MIB, resized.path("result").path("size").asLong(), resized.toString());
+    assertEquals(32 * MIB, Files.size(image));
   }
 
   private void assertEveryOtherRequestIsBusy(String name, String wording) throws Exception {
