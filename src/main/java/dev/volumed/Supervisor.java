@@ -15,6 +15,7 @@ import dev.volumed.actors.PoolManager;
 import dev.volumed.actors.SpaceProbe;
 import dev.volumed.disk.Formatter;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.disk.Preallocator;
 import dev.volumed.disk.VolumeBuilder;
 import dev.volumed.frontend.FrontEnd;
 import dev.volumed.settings.PoolSettings;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.LoggerFactory;
@@ -60,8 +62,9 @@ public final class Supervisor {
       for (PoolSettings pool : settings.pools()) {
         PoolStore store = new PoolStore(pool.name(), pool.path(), formatter);
         stores.add(store);
-        PoolManager.Pool parts = new PoolManager.Pool(pool, store, new VolumeBuilder(pool, store, formatter),
-            SpaceProbe.of(pool.path()));
+        OptionalLong pace = settings.io().maxWriteBytesPerSecond();
+        PoolManager.Pool parts = new PoolManager.Pool(pool, store, new VolumeBuilder(pool, store, formatter, pace),
+            SpaceProbe.of(pool.path()), new Preallocator(pool.name(), store, pace));
         // Resumed, never restarted: a manager holds nothing worth rebuilding, and a restart would stop
         // its ledger and every worker in flight.
         managers.put(pool.name(), context.spawn(

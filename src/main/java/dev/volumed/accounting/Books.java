@@ -85,6 +85,45 @@ public final class Books {
     return Decision.Admit.INSTANCE;
   }
 
+  /**
+   * Rule 1 for a preallocation: its size joins committed ({@code committed + size <= usable}) and
+   * the blocks it lacks must be free ({@code need <= filesystemFree - R}). Rule 2 does not apply:
+   * nothing new is provisioned.
+   */
+  public Decision decide(Preallocation p, Space space) {
+    Figures f = figures(space);
+    if (p.size() > f.usable() - committed) {
+      return new Decision.Refuse(ErrorCode.INSUFFICIENT_SPACE, String.format(
+          "preallocating volume %s commits its %d bytes but pool %s has only %d of %d usable bytes not yet"
+              + " committed; leave it sparse or free space",
+          p.name(), p.size(), pool.name(), Math.max(0, f.usable() - committed), f.usable()));
+    }
+    if (p.need() > f.filesystemFree() - f.reserved()) {
+      return new Decision.Refuse(ErrorCode.INSUFFICIENT_SPACE, String.format(
+          "preallocating volume %s needs %d more bytes on disk but the file system of pool %s has only %d free"
+              + " beyond the %d reserved; leave it sparse or free space",
+          p.name(), p.need(), pool.name(), Math.max(0, f.filesystemFree() - f.reserved()), f.reserved()));
+    }
+    return Decision.Admit.INSTANCE;
+  }
+
+  /** An admitted preallocation: committed now, and its missing blocks in flight until it ends. */
+  public void reserve(Preallocation p) {
+    committed += p.size();
+    inFlightBlocks += p.need();
+  }
+
+  /** The preallocation is done: the volume stays committed (it is fallocate or full now), its blocks are taken. */
+  public void complete(Preallocation p) {
+    inFlightBlocks -= p.need();
+  }
+
+  /** The preallocation failed: the volume is sparse again in the books. */
+  public void release(Preallocation p) {
+    committed -= p.size();
+    inFlightBlocks -= p.need();
+  }
+
   /** The pool's figures for this reading of its file system. */
   public Figures figures(Space space) {
     return Figures.of(pool, space, committed, provisioned, inFlightBlocks);

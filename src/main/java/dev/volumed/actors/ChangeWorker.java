@@ -25,33 +25,21 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
 
   public interface Command {}
 
-  public sealed interface Result {}
-
-  /** The volume as it is now (unchanged when it already had that size). */
-  public record Resized(Volume volume) implements Result {}
-
-  public record Reclaimed(Volume volume, long reclaimedBytes) implements Result {}
-
-  public record Failed(VolumeException error) implements Result {}
-
-  /** Sent before the final result, only when asked for: how far the resize has come. */
-  public record Progress(String name, String step, long doneBytes, long totalBytes) implements Result {}
-
   private record Approved(Ledger.ChangeReply reply) implements Command {}
 
-  private record Done(Result result) implements Command {}
+  private record Done(InPlaceOutput result) implements Command {}
 
   private enum Kind { RESIZE, RECLAIM }
 
   /** With progress, {@link Progress} messages go to replyTo before the result. */
   public static Behavior<Command> resize(String name, long size, boolean progress, ActorRef<Ledger.Command> ledger,
-      VolumeChanges changes, ActorRef<Result> replyTo) {
+      VolumeChanges changes, ActorRef<InPlaceOutput> replyTo) {
     return Behaviors.setup(context -> new ChangeWorker(context, Kind.RESIZE, name, size, progress, ledger, changes,
         replyTo));
   }
 
   public static Behavior<Command> reclaim(String name, ActorRef<Ledger.Command> ledger, VolumeChanges changes,
-      ActorRef<Result> replyTo) {
+      ActorRef<InPlaceOutput> replyTo) {
     return Behaviors.setup(context -> new ChangeWorker(context, Kind.RECLAIM, name, 0, false, ledger, changes,
         replyTo));
   }
@@ -62,11 +50,11 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
   private final boolean progress;
   private final ActorRef<Ledger.Command> ledger;
   private final VolumeChanges changes;
-  private final ActorRef<Result> replyTo;
+  private final ActorRef<InPlaceOutput> replyTo;
   private final Executor blocking;
 
   private ChangeWorker(ActorContext<Command> context, Kind kind, String name, long size, boolean progress,
-      ActorRef<Ledger.Command> ledger, VolumeChanges changes, ActorRef<Result> replyTo) {
+      ActorRef<Ledger.Command> ledger, VolumeChanges changes, ActorRef<InPlaceOutput> replyTo) {
     super(context);
     this.kind = kind;
     this.name = name;
@@ -90,50 +78,43 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
 
   private Behavior<Command> onApproved(Approved approved) {
     if (approved.reply() instanceof Ledger.Refused refused) {
-      replyTo.tell(new Failed(new VolumeException(refused.code(), refused.message())));
+      replyTo.tell(new InPlaceOutput.Failed(new VolumeException(refused.code(), refused.message())));
       return Behaviors.stopped();
     }
     if (approved.reply() instanceof Ledger.Unchanged unchanged) {
-      replyTo.tell(new Resized(unchanged.volume()));
+      replyTo.tell(new InPlaceOutput.Changed(unchanged.volume()));
       return Behaviors.stopped();
     }
     Volume volume = ((Ledger.Found) approved.reply()).volume();
     // A tell is safe from the blocking thread; the reports touch no state of this actor.
     VolumeChanges.Progress reports = progress
-        ? (step, done, total) -> replyTo.tell(new Progress(name, step, done, total))
+        ? (step, done, total) -> replyTo.tell(new InPlaceOutput.Progress(name, step, done, total))
         : VolumeChanges.Progress.NONE;
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
-        notInUse(volume);
         return kind == Kind.RESIZE
-            ? new Resized(changes.resize(volume, size, reports))
+            ? new InPlaceOutput.Changed(changes.resize(volume, size, reports))
             : reclaimed(changes.reclaim(volume));
       } catch (VolumeException e) {
         throw new CompletionException(e);
       }
     }, blocking), (result, failure) -> new Done(failure == null ? result
-        : new Failed(CreateWorker.asVolumeException(failure))));
+        : new InPlaceOutput.Failed(CreateWorker.asVolumeException(failure))));
     return this;
   }
 
-  /**
-   * The one pre-step before the image is touched: a volume held open (a running VM, a loop device)
-   * is not changed. It throws BUSY naming the holders; the in-use check is wired in here.
-   */
-  private static void notInUse(Volume volume) throws VolumeException {}
-
-  private static Result reclaimed(VolumeChanges.Reclaimed reclaimed) {
-    return new Reclaimed(reclaimed.volume(), reclaimed.reclaimedBytes());
+  private static InPlaceOutput reclaimed(VolumeChanges.Reclaimed reclaimed) {
+    return new InPlaceOutput.Reclaimed(reclaimed.volume(), reclaimed.reclaimedBytes());
   }
 
   private Behavior<Command> onDone(Done done) {
-    Result result = done.result();
+    InPlaceOutput result = done.result();
     if (kind == Kind.RESIZE) {
       ledger.tell(new Ledger.ResizeFinished(name, size,
-          result instanceof Resized resized ? Optional.of(resized.volume()) : Optional.empty()));
+          result instanceof InPlaceOutput.Changed resized ? Optional.of(resized.volume()) : Optional.empty()));
     } else {
       ledger.tell(new Ledger.ReclaimFinished(name,
-          result instanceof Reclaimed reclaimed ? Optional.of(reclaimed.volume()) : Optional.empty()));
+          result instanceof InPlaceOutput.Reclaimed reclaimed ? Optional.of(reclaimed.volume()) : Optional.empty()));
     }
     replyTo.tell(result);
     return Behaviors.stopped();

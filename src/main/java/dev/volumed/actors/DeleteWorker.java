@@ -13,7 +13,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
-/** Deletes one volume: the ledger marks it busy, the image and its metadata go, the books follow. */
+/**
+ * Deletes one volume: the ledger marks it busy, then unless something holds its image open (a
+ * running VM: BUSY naming the holders, and the volume stays as it was) the image and its metadata
+ * go, and the books follow.
+ */
 public final class DeleteWorker extends AbstractBehavior<DeleteWorker.Command> {
 
   public interface Command {}
@@ -71,6 +75,7 @@ public final class DeleteWorker extends AbstractBehavior<DeleteWorker.Command> {
     getContext().pipeToSelf(
         CompletableFuture.runAsync(() -> {
           try {
+            builder.refuseIfHeld(name, "delete");
             builder.delete(name);
           } catch (VolumeException e) {
             throw new CompletionException(e);

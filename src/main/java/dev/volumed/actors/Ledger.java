@@ -12,8 +12,8 @@ import dev.volumed.accounting.Demand;
 import dev.volumed.accounting.Figures;
 import dev.volumed.accounting.PoolLimits;
 import dev.volumed.accounting.Space;
-import dev.volumed.disk.ImageCheck;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
@@ -23,21 +23,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * The space-accounting actor of one pool: it admits or refuses every reservation, one message at a
  * time in arrival order, by asking its {@link Books} (pure rules and figures) on a reading of the
  * file system that {@link SpaceReadings} chooses, on this actor's turn only. It holds the {@link
- * Volumes} (published, being deleted) and the {@link Reservations} in flight, gives back what an
- * owner held when it stops, and marks a volume damaged or ready as each refresh finds its image.
- * Messages: {@link LedgerProtocol} (senders write {@code Ledger.Reserve}); phases around the books
- * (loading with a stash, failed): {@link LedgerLifecycle}; texts: {@link Refusals}. Slow work
- * (loading the books, measuring images) runs on the blocking dispatcher and comes back as messages.
+ * Volumes} (published, being deleted or changed) and the {@link Reservations} in flight, and gives
+ * back what an owner held when it stops. It decides creates itself and routes the rest: deletes and
+ * changes in place to {@link InPlace}, refreshes (each image measured again, damaged or ready) to
+ * {@link Refreshes}. Messages: {@link LedgerProtocol} (senders write {@code Ledger.Reserve}); phases
+ * around the books (loading with a stash, failed): {@link LedgerLifecycle}; texts: {@link Refusals}.
+ * Slow work (loading the books, measuring images) runs on the blocking dispatcher and comes back as
+ * messages.
  */
 public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> implements LedgerProtocol {
 
@@ -46,11 +46,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private record OwnerStopped(ActorRef<?> owner) implements Command {}
 
   private enum Refresh implements Command { INSTANCE }
-
-  /** A refresh: each asked volume's image checked against its metadata. */
-  private record Measured(List<Volume> asked, Map<String, ImageCheck.Result> checks) implements Command {}
-
-  private record MeasuringFailed(Throwable failure) implements Command {}
 
   public static final String BLOCKING_DISPATCHER = "volumed.blocking-dispatcher";
 
@@ -66,30 +61,29 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   }
 
   private final PoolSettings pool;
-  private final PoolStore store;
-  private final Executor blocking;
   private final Refusals refusals;
   private final Books books;
   private final SpaceReadings space;
   private final LedgerSnapshots snapshots;
-  private final Changes changes;
   private final PoolEvents events;
   private final LevelWatch levels;
 
   private final Volumes<ActorRef<?>> volumes = new Volumes<>();
   private final Reservations<ActorRef<?>> reservations = new Reservations<>();
+  private final InPlace inPlace;
+  private final Refreshes refreshes;
   /** Owners of reservations or deletions, watched until they stop (a watch is not cheap to redo). */
   private final Set<ActorRef<?>> watched = new HashSet<>();
-
-  private boolean measuring;
+  /** What the pool's file system can do: asking for what it cannot is UNSUPPORTED at admission. */
+  private final Capabilities capabilities;
 
   /** The books are loaded: the ledger serves from them, and refreshes them every refreshInterval. */
   Ledger(ActorContext<Command> context, TimerScheduler<Command> timers, PoolSettings pool, PoolStore store,
-      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded, PoolEvents events) {
+      SpaceProbe probe, Duration refreshInterval, Executor blocking, List<Volume> loaded, Capabilities capabilities,
+      PoolEvents events) {
     super(context);
+    this.capabilities = capabilities;
     this.pool = pool;
-    this.store = store;
-    this.blocking = blocking;
     this.refusals = new Refusals(pool.name(), pool.path());
     this.books = new Books(new PoolLimits(pool.name(), pool.capacity(), pool.reservedPercent(),
         pool.maxOvercommitRatio()));
@@ -98,11 +92,13 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
       books.add(volume);
     }
     this.space = new SpaceReadings(probe, books);
-    this.changes = new Changes(pool.name(), volumes, books, space, context.getLog());
     this.events = events;
     this.levels = new LevelWatch(pool.name(), pool.watermarks(), events, context.getLog(), books, space.last());
     this.snapshots = new LedgerSnapshots(Meters.of(context.getSystem()), pool, books, space, volumes,
         () -> levels.current().level());
+    this.inPlace = new InPlace(pool.name(), volumes, books, space, refusals, capabilities, levels, events,
+        context.getLog());
+    this.refreshes = new Refreshes(context, pool.name(), store, blocking, volumes, books, space, levels, snapshots);
     loaded.stream().filter(Volume::adopted).forEach(volume -> events.volume(PoolEvent.Action.ADOPTED, pool.name(), volume));
     context.getLog().info("pool {}: {} volumes at {}, {} committed, {} provisioned", pool.name(),
         loaded.size(), pool.path(), books.committed(), books.provisioned());
@@ -116,21 +112,18 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
         .onMessage(ReserveBatch.class, this::onReserveBatch)
         .onMessage(Complete.class, this::onComplete)
         .onMessage(Release.class, this::onRelease)
-        .onMessage(BeginDelete.class, this::onBeginDelete)
-        .onMessage(DeleteFinished.class, this::onDeleteFinished)
-        .onMessage(BeginResize.class, r -> changeBegun(r.replyTo(),
-            changes.beginResize(r.name(), r.size(), conflict(r.name()), r.replyTo())))
-        .onMessage(ResizeFinished.class, f -> changeEnded(() -> changes.resizeFinished(f.name(), f.size(), f.resized())))
-        .onMessage(BeginReclaim.class, r -> changeBegun(r.replyTo(),
-            changes.beginReclaim(r.name(), conflict(r.name()), r.replyTo())))
-        .onMessage(ReclaimFinished.class, f -> changeEnded(() -> changes.reclaimFinished(f.name(), f.measured())))
+        .onMessage(BeginDelete.class, r -> begun(r.replyTo(), inPlace.beginDelete(r.name(), conflict(r.name()),
+            r.replyTo())))
+        .onMessage(DeleteFinished.class, f -> ended(() -> inPlace.deleteFinished(f.name(), f.deleted())))
+        .onMessage(BeginChange.class, r -> begun(r.replyTo(), inPlace.begin(r, conflict(r.name()))))
+        .onMessage(ChangeEnded.class, f -> ended(() -> inPlace.ended(f)))
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
-        .onMessage(Refresh.class, this::onRefresh)
-        .onMessage(Measured.class, this::onMeasured)
-        .onMessage(MeasuringFailed.class, this::onMeasuringFailed)
+        .onMessage(Refresh.class, r -> ended(refreshes::start))
+        .onMessage(Refreshes.Measured.class, m -> ended(() -> refreshes.measured(m)))
+        .onMessage(Refreshes.MeasuringFailed.class, f -> ended(() -> refreshes.failed(f)))
         .build());
   }
 
@@ -175,7 +168,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     Refused conflict = conflict(spec.name());
     Volume existing = volumes.get(spec.name());
     if (conflict != null || existing == null) {
-      return conflict;
+      return conflict != null ? conflict : refusals.unsupported(capabilities, spec.allocation(), spec.name());
     }
     if (existing.state() == Volume.State.DAMAGED) {
       return refusals.damaged(existing);
@@ -212,39 +205,16 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     return this;
   }
 
-  private Behavior<Command> onBeginDelete(BeginDelete request) {
-    Refused conflict = conflict(request.name());
-    Volume volume = volumes.get(request.name());
-    if (conflict != null || volume == null) {
-      request.replyTo().tell(conflict != null ? conflict : refusals.notFound(request.name()));
-      return this;
-    }
-    volumes.beginDelete(request.name(), request.replyTo());
-    watch(request.replyTo());
-    request.replyTo().tell(new Found(volume));
-    return this;
-  }
-
-  private Behavior<Command> onDeleteFinished(DeleteFinished finished) {
-    Volume volume = volumes.endDelete(finished.name(), finished.deleted());
-    if (volume != null) {
-      books.remove(volume);
-      space.stale();
-      events.volume(PoolEvent.Action.DELETED, pool.name(), volume);
-      levels.update(books, space.last());
-    }
-    return this;
-  }
-
-  /** A change in place was asked ({@link Changes} decided); its worker is watched, so a stop ends it. */
-  private Behavior<Command> changeBegun(ActorRef<ChangeReply> worker, ChangeReply reply) {
+  /** A delete or change in place was asked ({@link InPlace} decided); its worker is watched, so a stop ends it. */
+  private <R> Behavior<Command> begun(ActorRef<R> worker, R reply) {
     watch(worker);
     worker.tell(reply);
     return this;
   }
 
-  private Behavior<Command> changeEnded(Runnable books) {
-    books.run();
+  /** A step on this ledger's own state (a change ended, a refresh's part), after which it serves on. */
+  private Behavior<Command> ended(Runnable step) {
+    step.run();
     return this;
   }
 
@@ -269,7 +239,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
     request.replyTo().tell(new PoolStats(pool.name(), pool.path().toString(), figures.capacity(),
         pool.reservedPercent(), pool.maxOvercommitRatio(), books.committed(), books.provisioned(),
         books.allocated(), now.free(), figures.availableForFallocate(), figures.availableForSparse(),
-        volumes.size(), reservations.size(), levels.current()));
+        volumes.size(), reservations.size(), levels.current(), capabilities));
     return this;
   }
 
@@ -283,52 +253,7 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
           pool.name(), abandoned.size(), bytes);
     }
     volumes.dropDeletionsOf(stopped.owner());
-    changes.ownerStopped(stopped.owner());
-    return this;
-  }
-
-  private Behavior<Command> onRefresh(Refresh refresh) {
-    if (measuring) {
-      return this;
-    }
-    measuring = true;
-    List<Volume> asked = List.copyOf(volumes.all());
-    List<VolumeSpec> specs = asked.stream().map(Volume::spec).toList();
-    // Only the images are measured there: the probe is read on this actor's turn alone.
-    getContext().pipeToSelf(
-        CompletableFuture.supplyAsync(() -> store.measure(specs), blocking),
-        (checks, failure) -> failure != null ? new MeasuringFailed(failure) : new Measured(asked, checks));
-    return this;
-  }
-
-  private Behavior<Command> onMeasuringFailed(MeasuringFailed failed) {
-    measuring = false;
-    getContext().getLog().warn("pool {}: measuring failed: {}", pool.name(), failed.failure().toString());
-    return this;
-  }
-
-  private Behavior<Command> onMeasured(Measured measured) {
-    measuring = false;
-    // Blocks came and went meanwhile: the next decision or stats reads the file system again.
-    space.stale();
-    for (Volumes.Remeasured change : volumes.remeasure(measured.asked(), measured.checks())) {
-      // Only its blocks change in the books: a damaged volume keeps counting its recorded size
-      // (provisioned, and committed for fallocate/full) until it is restored or deleted.
-      books.remeasured(change.before().allocatedBytes(), change.now().allocatedBytes());
-      // A turn to damaged or back to ready is logged, not each refresh (get and list show the reason).
-      Volume now = change.now();
-      if (now.state() == change.before().state()) {
-        continue;
-      }
-      if (now.damage().isPresent()) {
-        getContext().getLog().warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size"
-            + " in the books until its image is restored or it is deleted", pool.name(), now.name(), now.damage().get());
-      } else {
-        getContext().getLog().info("pool {}: {} matches its metadata again; it is ready", pool.name(), now.name());
-      }
-    }
-    levels.update(books, space.last());
-    snapshots.refreshed();
+    inPlace.ownerStopped(stopped.owner());
     return this;
   }
 
@@ -371,6 +296,6 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   /** BUSY while the name is being created, deleted or changed in place; null otherwise. */
   private Refused conflict(String name) {
     return reservations.holds(name) ? refusals.creating(name)
-        : volumes.isDeleting(name) ? refusals.deleting(name) : changes.busy(name);
+        : volumes.isDeleting(name) ? refusals.deleting(name) : inPlace.busy(name);
   }
 }

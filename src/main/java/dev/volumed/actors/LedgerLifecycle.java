@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
@@ -27,8 +28,8 @@ final class LedgerLifecycle {
   private static final Duration FIRST_RETRY = Duration.ofMillis(200);
   private static final Duration LAST_RETRY = Duration.ofSeconds(10);
 
-  /** The books as {@link PoolStore#load} read them. */
-  private record Loaded(List<Volume> volumes) implements Ledger.Command {}
+  /** The books as {@link PoolStore#load} read them, and what the pool's file system can do. */
+  private record Loaded(List<Volume> volumes, Capabilities capabilities) implements Ledger.Command {}
 
   /** Why the books could not be loaded. */
   private record LoadFailed(Throwable failure) implements Ledger.Command {}
@@ -79,8 +80,9 @@ final class LedgerLifecycle {
 
   private void load() {
     boolean recover = !recovered;
-    context.pipeToSelf(CompletableFuture.supplyAsync(() -> recover ? store.load() : store.reload(), blocking),
-        (volumes, failure) -> failure != null ? new LoadFailed(failure) : new Loaded(volumes));
+    context.pipeToSelf(CompletableFuture.supplyAsync(
+            () -> new Loaded(recover ? store.load() : store.reload(), store.capabilities()), blocking),
+        (loaded, failure) -> failure != null ? new LoadFailed(failure) : loaded);
   }
 
   private Behavior<Ledger.Command> loading() {
@@ -100,7 +102,8 @@ final class LedgerLifecycle {
     if (!firstTry) {
       context.getLog().info("pool {}: books loaded again; serving", pool.name());
     }
-    return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes(), events);
+    return new Ledger(context, timers, pool, store, probe, refreshInterval, blocking, loaded.volumes(),
+        loaded.capabilities(), events);
   }
 
   /**

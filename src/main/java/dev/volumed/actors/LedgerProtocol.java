@@ -2,7 +2,10 @@ package dev.volumed.actors;
 
 import akka.actor.typed.ActorRef;
 import dev.volumed.accounting.PoolLevel;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import java.util.List;
@@ -47,22 +50,46 @@ public interface LedgerProtocol {
   /** The deletion that {@link BeginDelete} approved has ended. */
   record DeleteFinished(String name, boolean deleted) implements Command {}
 
+  /** A change in place of a published volume (preallocate, resize, reclaim); the sender is watched. */
+  sealed interface BeginChange extends Request {
+    String name();
+
+    ActorRef<ChangeReply> replyTo();
+  }
+
+  /** How a change in place ended, from its worker. */
+  sealed interface ChangeEnded extends Command {}
+
+  /**
+   * Give a published volume its blocks ({@code mode} fallocate or full): answered {@link
+   * Found} (admitted: its size is committed and it takes no other change until {@link
+   * PreallocateFinished} or {@link PreallocateFailed}), {@link Unchanged} (already that, or full),
+   * or {@link Refused}. The sender is watched.
+   */
+  record BeginPreallocate(String name, Allocation mode, ActorRef<ChangeReply> replyTo) implements BeginChange {}
+
+  /** The preallocation ended with its blocks on disk and its metadata saying so. */
+  record PreallocateFinished(Volume volume) implements ChangeEnded {}
+
+  /** The preallocation failed; the volume is as it was. */
+  record PreallocateFailed(String name) implements ChangeEnded {}
+
   /**
    * Grow a published volume to {@code size}: the growth is admitted by the books and reserved, and
    * the volume is marked as being changed (no delete or other change meanwhile) until
    * {@link ResizeFinished}; the sender is watched. Answered {@link Found} (go on), {@link Unchanged}
    * (the size it has already) or {@link Refused}.
    */
-  record BeginResize(String name, long size, ActorRef<ChangeReply> replyTo) implements Request {}
+  record BeginResize(String name, long size, ActorRef<ChangeReply> replyTo) implements BeginChange {}
 
   /** The resize has ended: {@code resized} is the volume as it is now, or empty when it kept its old size. */
-  record ResizeFinished(String name, long size, Optional<Volume> resized) implements Command {}
+  record ResizeFinished(String name, long size, Optional<Volume> resized) implements ChangeEnded {}
 
   /** Give back a sparse volume's unused blocks: marked as being changed until {@link ReclaimFinished}. */
-  record BeginReclaim(String name, ActorRef<ChangeReply> replyTo) implements Request {}
+  record BeginReclaim(String name, ActorRef<ChangeReply> replyTo) implements BeginChange {}
 
   /** The reclaim has ended: the volume measured now, or empty when it failed (its blocks are measured at the next refresh). */
-  record ReclaimFinished(String name, Optional<Volume> measured) implements Command {}
+  record ReclaimFinished(String name, Optional<Volume> measured) implements ChangeEnded {}
 
   /** One volume, published or in flight ("creating"). */
   record Get(String name, ActorRef<GetReply> replyTo) implements Request {}
@@ -86,6 +113,7 @@ public interface LedgerProtocol {
 
   sealed interface StatsReply {}
 
+  /** The answer to a change in place: {@link Found} (go on), {@link Unchanged} or {@link Refused}. */
   sealed interface ChangeReply {}
 
   /** Nothing to do: the volume already is what was asked. */
@@ -102,7 +130,19 @@ public interface LedgerProtocol {
 
   record Existed(Volume volume) implements ReserveReply {}
 
-  record Found(Volume volume) implements GetReply, DeleteReply, ChangeReply {}
+  /**
+   * A volume, and what holds its image open as its pool manager found it for get (the ledger,
+   * which does no I/O, answers with none; a delete looks for holders itself).
+   */
+  record Found(Volume volume, List<Holder> holders) implements GetReply, DeleteReply, ChangeReply {
+    public Found {
+      holders = List.copyOf(holders);
+    }
+
+    public Found(Volume volume) {
+      this(volume, List.of());
+    }
+  }
 
   record Refused(ErrorCode code, String message)
       implements ReserveReply, DeleteReply, GetReply, BatchReply, ListReply, StatsReply, ChangeReply {}
@@ -128,5 +168,6 @@ public interface LedgerProtocol {
       int volumes,
       int inFlight,
       /** allocatedPercent, filesystemUsedPercent and the level they give, as of the last figures. */
-      PoolLevel fullness) implements StatsReply {}
+      PoolLevel fullness,
+      Capabilities capabilities) implements StatsReply {}
 }

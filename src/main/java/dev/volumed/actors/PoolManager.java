@@ -8,20 +8,27 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import dev.volumed.disk.Holders;
 import dev.volumed.disk.PoolStore;
+import dev.volumed.disk.Preallocator;
 import dev.volumed.disk.VolumeBuilder;
+import dev.volumed.model.Allocation;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Volume;
+import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.settings.PoolSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * One pool: it owns the pool's ledger and spawns one worker per volume operation, each under the
  * supervision chosen here. Clients (the socket front end) know a pool only by its manager.
- * Reading a volume's blocks for {@code get} and {@code list} runs on the blocking dispatcher.
+ * Reading a volume's blocks for {@code get} and {@code list}, and what holds it open for {@code get},
+ * runs on the blocking dispatcher.
  */
 public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
 
@@ -39,11 +46,15 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   }
 
   /** Grow a volume to size (equal: unchanged). */
-  public record Resize(String name, long size, boolean progress, ActorRef<ChangeWorker.Result> replyTo)
+  public record Resize(String name, long size, boolean progress, ActorRef<InPlaceOutput> replyTo)
       implements Command {}
 
   /** Give back a sparse volume's blocks that hold no data. */
-  public record Reclaim(String name, ActorRef<ChangeWorker.Result> replyTo) implements Command {}
+  public record Reclaim(String name, ActorRef<InPlaceOutput> replyTo) implements Command {}
+
+  /** Give a volume its blocks (mode fallocate or full); progress and the end go to output. */
+  public record Preallocate(String name, Allocation mode, ActorRef<InPlaceOutput> output)
+      implements Command {}
 
   /** One volume, its blocks measured now; or the ledger's refusal. */
   public record Get(String name, ActorRef<Ledger.GetReply> replyTo) implements Command {}
@@ -63,7 +74,13 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
       implements Command {}
 
   /** What a pool manager works with; the ledger is spawned by the manager itself. */
-  public record Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe) {}
+  public record Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe,
+      Preallocator preallocator) {
+    /** Zeros written unpaced. */
+    public Pool(PoolSettings settings, PoolStore store, VolumeBuilder builder, SpaceProbe probe) {
+      this(settings, store, builder, probe, new Preallocator(settings.name(), store, OptionalLong.empty()));
+    }
+  }
 
   public static Behavior<Command> create(Pool pool, Duration refreshInterval, int batchParallelism,
       Duration requestTimeout) {
@@ -109,6 +126,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
             pool.builder().changes(), r.replyTo()), "resize-"))
         .onMessage(Reclaim.class, r -> spawnChange(ChangeWorker.reclaim(r.name(), ledger, pool.builder().changes(),
             r.replyTo()), "reclaim-"))
+        .onMessage(Preallocate.class, this::onPreallocate)
         .onMessage(Get.class, this::onGet)
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
@@ -149,6 +167,15 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     return this;
   }
 
+  private Behavior<Command> onPreallocate(Preallocate preallocate) {
+    getContext().spawn(
+        Behaviors.supervise(PreallocateWorker.create(preallocate.name(), preallocate.mode(), ledger,
+                pool.preallocator(), preallocate.output()))
+            .onFailure(SupervisorStrategy.stop()),
+        "preallocate-" + (++workers));
+    return this;
+  }
+
   private Behavior<Command> onGet(Get get) {
     getContext().ask(Ledger.GetReply.class, ledger, requestTimeout, replyTo -> new Ledger.Get(get.name(), replyTo),
         (reply, failure) -> new GotVolume(reply, failure, get.replyTo()));
@@ -171,8 +198,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.Found found) {
-      CompletableFuture.<Ledger.GetReply>supplyAsync(
-              () -> new Ledger.Found(PoolStore.measured(pool.store().root(), found.volume())), blocking)
+      CompletableFuture.<Ledger.GetReply>supplyAsync(() -> inspected(found.volume()), blocking)
           .whenComplete((reply, failure) -> got.replyTo().tell(failure == null ? reply : unmeasured(failure)));
     } else {
       got.replyTo().tell(got.reply());
@@ -191,6 +217,17 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
       got.replyTo().tell(got.reply());
     }
     return this;
+  }
+
+  /** Measured now, with what holds its image open (a volume still being made has no image at its name yet). */
+  private Ledger.Found inspected(Volume volume) {
+    Volume measured = PoolStore.measured(pool.store().root(), volume);
+    try {
+      return new Ledger.Found(measured, volume.state() == Volume.State.CREATING ? List.of()
+          : Holders.of(pool.store().root(), volume.name()));
+    } catch (VolumeException e) {
+      return new Ledger.Found(measured);
+    }
   }
 
   /** Measuring is read-only: one that throws is answered, never left without a reply. */

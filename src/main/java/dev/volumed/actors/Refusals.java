@@ -1,6 +1,8 @@
 package dev.volumed.actors;
 
 import dev.volumed.actors.LedgerProtocol.Refused;
+import dev.volumed.model.Allocation;
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
@@ -28,6 +30,13 @@ final class Refusals {
   Refused deleting(String name) {
     return new Refused(ErrorCode.BUSY, "volume " + name + " in pool " + pool
         + " is being deleted; try again when that finishes");
+  }
+
+  /** UNSUPPORTED when the pool's file system cannot give this allocation, naming what it can; else null. */
+  Refused unsupported(Capabilities capabilities, Allocation allocation, String name) {
+    return capabilities.cannot(allocation).map(why -> new Refused(ErrorCode.UNSUPPORTED, "the file system of pool "
+        + pool + " (" + path + ") " + why + ", so " + name + " cannot be " + allocation.wireName() + "; it can do "
+        + capabilities.possible())).orElse(null);
   }
 
   Refused notFound(String name) {

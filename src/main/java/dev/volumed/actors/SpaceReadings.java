@@ -3,6 +3,7 @@ package dev.volumed.actors;
 import dev.volumed.accounting.Books;
 import dev.volumed.accounting.Decision;
 import dev.volumed.accounting.Demand;
+import dev.volumed.accounting.Preallocation;
 import dev.volumed.accounting.Space;
 import dev.volumed.model.ErrorCode;
 
@@ -40,6 +41,11 @@ final class SpaceReadings {
       decision = books.decide(demand, last = probe.read());
     }
     return decision;
+  }
+
+  /** A preallocation takes blocks: decided on a fresh reading, always. */
+  Decision decide(Preallocation preallocation) {
+    return books.decide(preallocation, last = probe.read());
   }
 
   /** The last reading, or a fresh one when blocks came or went since. */

@@ -1,5 +1,6 @@
 package dev.volumed.actors;
 
+import dev.volumed.accounting.Preallocation;
 import dev.volumed.disk.ImageCheck;
 import dev.volumed.model.Volume;
 import java.util.ArrayList;
@@ -24,22 +25,44 @@ final class Volumes<O> {
   private final Map<String, O> deleting = new HashMap<>();
   private final Map<String, Changing<O>> changing = new HashMap<>();
 
-  /** A change in place of a published volume (resize, reclaim), by whom: no other change or delete meanwhile. */
-  enum Change {
-    RESIZE("being resized"), RECLAIM("having its unused blocks reclaimed");
+  /**
+   * The one mark of a published volume being changed in place, and what the change holds in the
+   * books until it ends: while a name has one, it takes no delete, create or other change (BUSY,
+   * worded by {@link #doing}).
+   */
+  sealed interface Change {
+    /** How a refusal names it: "volume a.img in pool p is being resized". */
+    String doing();
+  }
 
-    final String doing;
-
-    Change(String doing) {
-      this.doing = doing;
+  /** Growing to {@code size}: the growth is reserved in the books. */
+  record Growth(long size) implements Change {
+    @Override
+    public String doing() {
+      return "being resized";
     }
   }
 
-  /** {@code size}: what a resize grows the volume to (the growth held in the books); 0 for a reclaim. */
-  private record Changing<O>(Change change, O owner, long size) {}
+  /** Giving back the blocks that hold no data: nothing is held. */
+  record Reclaiming() implements Change {
+    @Override
+    public String doing() {
+      return "being reclaimed";
+    }
+  }
+
+  /** Taking its blocks: the preallocation is reserved in the books. */
+  record Preallocating(Preallocation books) implements Change {
+    @Override
+    public String doing() {
+      return "being preallocated";
+    }
+  }
+
+  private record Changing<O>(Change change, O owner) {}
 
   /** A change whose owner stopped before it said how it ended. */
-  record Abandoned(String name, Change change, long size) {}
+  record Abandoned(String name, Change change) {}
 
   /** The published volume of that name, or null. */
   Volume get(String name) {
@@ -84,19 +107,21 @@ final class Volumes<O> {
     return c == null ? null : c.change();
   }
 
-  void beginChange(String name, Change change, long size, O owner) {
-    changing.put(name, new Changing<>(change, owner, size));
+  void beginChange(String name, Change change, O owner) {
+    changing.put(name, new Changing<>(change, owner));
   }
 
-  void endChange(String name) {
-    changing.remove(name);
+  /** The change that ended, or null when there was none (its owner stopped first). */
+  Change endChange(String name) {
+    Changing<O> ended = changing.remove(name);
+    return ended == null ? null : ended.change();
   }
 
   /** The owner stopped: the names it was changing, which are no longer being changed. */
   List<Abandoned> dropChangesOf(O owner) {
     List<Abandoned> dropped = new ArrayList<>();
     changing.entrySet().removeIf(e -> e.getValue().owner().equals(owner)
-        && dropped.add(new Abandoned(e.getKey(), e.getValue().change(), e.getValue().size())));
+        && dropped.add(new Abandoned(e.getKey(), e.getValue().change())));
     return dropped;
   }
 

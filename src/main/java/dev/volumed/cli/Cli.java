@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       OneRequest.Get.class,
       OneRequest.ListVolumes.class,
       OneRequest.Delete.class,
+      PreallocateCommand.class,
       OneRequest.Resize.class,
       OneRequest.Reclaim.class,
       WatchCommand.class,

@@ -237,7 +237,8 @@ abstract class OneRequest implements Callable<Integer> {
 
     @Override
     Progress.View progress() {
-      return cli.json() ? super.progress() : ByteProgress.view(cli.err, cli.terminal, BatchCommand.columns(cli.env));
+      return cli.json() ? super.progress() : new ByteProgress(cli.err, cli.terminal, BatchCommand.columns(cli.env),
+          System::nanoTime);
     }
 
     @Override

@@ -56,7 +56,26 @@ final class Render {
           bytes(pool.path("availableForSparseBytes")),
           ratio.isNumber() ? ratio.asText() + "x" : text(ratio));
     }
-    return table.render() + unavailable(result);
+    return table.render() + capabilities(result) + unavailable(result);
+  }
+
+  /** {@code default: holes, fallocate}: per pool, what its file system can do (none: "nothing of these"). */
+  static String capabilities(JsonNode result) {
+    StringBuilder lines = new StringBuilder();
+    for (JsonNode pool : result.path("pools")) {
+      JsonNode caps = pool.path("capabilities");
+      if (caps.isObject()) {
+        java.util.List<String> can = new java.util.ArrayList<>();
+        caps.properties().forEach(cap -> {
+          if (cap.getValue().asBoolean(false)) {
+            can.add(cap.getKey());
+          }
+        });
+        lines.append("can do: pool ").append(text(pool.path("name"))).append(": ")
+            .append(can.isEmpty() ? "none of holes, fallocate, reflink, nocow" : String.join(", ", can)).append('\n');
+      }
+    }
+    return lines.toString();
   }
 
   static String volumes(JsonNode result) {
@@ -120,11 +139,24 @@ final class Render {
       lines.row("damage:", text(volume.path("damage")));
     }
     lines.row("created:", time(volume.path("createdAt")));
+    if (volume.path("holders").isArray()) {
+      lines.row("holders:", holders(volume.path("holders")));
+    }
     if (volume.path("existed").asBoolean(false)) {
       lines.row("existed:", "true");
     }
     String rendered = lines.render();
     return rendered.substring(rendered.indexOf('\n') + 1); // no header row
+  }
+
+  /** {@code pid 4242 (cloud-hypervisor), /dev/loop3}, or {@code none}: what holds the image open (get). */
+  static String holders(JsonNode holders) {
+    java.util.List<String> each = new java.util.ArrayList<>();
+    for (JsonNode holder : holders) {
+      each.add(holder.has("device") ? text(holder.path("device"))
+          : "pid " + text(holder.path("pid")) + " (" + text(holder.path("command")) + ")");
+    }
+    return each.isEmpty() ? "none" : String.join(", ", each);
   }
 
   static String deleted(JsonNode result, String name) {

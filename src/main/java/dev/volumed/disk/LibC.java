@@ -50,6 +50,9 @@ interface LibC extends Library {
   /** Offset of stx_blocks in struct statx, the same on every architecture. */
   int STATX_BLOCKS_OFFSET = 48;
   int STATX_STRUCT_SIZE = 256;
+  /** Offsets of stx_dev_major and stx_dev_minor (u32 each) in struct statx. */
+  int STATX_DEV_MAJOR_OFFSET = 136;
+  int STATX_DEV_MINOR_OFFSET = 140;
 
   // _IOR('f', 1, long) and _IOW('f', 2, long) with an 8-byte long; the kernel reads an int.
   long FS_IOC_GETFLAGS = 0x80086601L;
@@ -105,16 +108,19 @@ interface LibC extends Library {
 
   long write(int fd, Pointer buf, long count) throws LastErrorException;
 
-  int fsync(int fd) throws LastErrorException;
+  long pwrite(int fd, Pointer buf, long count, long offset) throws LastErrorException;
 
   // lseek(2) whence values for walking a sparse file's data; fallocate(2) modes for punching holes.
   int SEEK_DATA = 3;
   int SEEK_HOLE = 4;
   int ENXIO = 6;
-  int FALLOC_FL_KEEP_SIZE = 1;
-  int FALLOC_FL_PUNCH_HOLE = 2;
 
   long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+  int FALLOC_FL_KEEP_SIZE = 0x01;
+  int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+  int fsync(int fd) throws LastErrorException;
 
   int geteuid();
 
@@ -130,6 +136,12 @@ interface LibC extends Library {
   int syncfs(int fd) throws LastErrorException;
 
   int ioctl(int fd, long request, IntByReference arg) throws LastErrorException;
+
+  /** An ioctl whose argument is a buffer (LOOP_GET_STATUS64, FS_IOC_FIEMAP). */
+  int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+  /** An ioctl whose argument is a plain int (FICLONE takes the source descriptor). */
+  int ioctl(int fd, long request, int arg) throws LastErrorException;
 
   int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf) throws LastErrorException;
 

@@ -57,7 +57,7 @@ final class OpenImage implements AutoCloseable {
       switch (allocation) {
         case SPARSE -> image.truncate(size);
         case FALLOCATE -> image.fallocate(size);
-        case FULL -> image.writeZeros(size, written -> { });
+        case FULL -> image.writeZeros(size, written -> { }, WritePacer.unpaced());
       }
       done = true;
       return image;
@@ -104,7 +104,7 @@ final class OpenImage implements AutoCloseable {
    * Grows the file from {@code from} to {@code to} bytes the way its allocation says: sparse, a hole
    * (ftruncate); fallocate, the new range allocated; full, the new range written with zeros. Then fsync.
    */
-  void grow(long from, long to, Allocation allocation, LongConsumer written) throws VolumeException {
+  void grow(long from, long to, Allocation allocation, LongConsumer written, WritePacer pacer) throws VolumeException {
     switch (allocation) {
       case SPARSE -> truncate(to);
       case FALLOCATE -> {
@@ -116,7 +116,7 @@ final class OpenImage implements AutoCloseable {
       }
       case FULL -> {
         seek(from);
-        writeZeros(to - from, written);
+        writeZeros(to - from, written, pacer);
       }
     }
     sync();
@@ -222,7 +222,7 @@ final class OpenImage implements AutoCloseable {
   }
 
   /** full: every block written with zeros now; written hears the bytes done after each write. */
-  private void writeZeros(long size, LongConsumer progress) throws VolumeException {
+  private void writeZeros(long size, LongConsumer progress, WritePacer pacer) throws VolumeException {
     Memory zeros = new Memory(Math.min(ZERO_BLOCK_BYTES, size));
     zeros.clear();
     long written = 0;
@@ -230,6 +230,7 @@ final class OpenImage implements AutoCloseable {
       while (written < size) {
         long n = LibC.INSTANCE.write(fd.get(), zeros, Math.min(zeros.size(), size - written));
         written += n; // a short write (n < asked) is fine: the loop asks again for the rest
+        pacer.wrote(n);
         progress.accept(written);
       }
     } catch (LastErrorException e) {

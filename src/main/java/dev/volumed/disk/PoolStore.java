@@ -1,5 +1,6 @@
 package dev.volumed.disk;
 
+import dev.volumed.model.Capabilities;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeSpec;
 import dev.volumed.model.VolumeException;
@@ -63,6 +64,11 @@ public final class PoolStore {
    */
   public List<Volume> reload() {
     return new PoolLoader(this, formatter, false).load();
+  }
+
+  /** What the pool's file system can do, probed now with scratch files that are removed again. */
+  public Capabilities capabilities() {
+    return CapabilityProbe.probe(poolName, root);
   }
 
   /**

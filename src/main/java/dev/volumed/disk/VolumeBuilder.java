@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +31,15 @@ public final class VolumeBuilder {
   private final Templates templates;
 
   public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter) {
+    this(pool, store, formatter, OptionalLong.empty());
+  }
+
+  /** maxWriteBytesPerSecond: volumed.io's pace of the zeros a full volume's resize writes. */
+  public VolumeBuilder(PoolSettings pool, PoolStore store, Formatter formatter, OptionalLong maxWriteBytesPerSecond) {
     this.pool = pool;
     this.store = store;
     this.formatter = formatter;
-    this.changes = new VolumeChanges(pool.name(), store, formatter);
+    this.changes = new VolumeChanges(pool.name(), store, formatter, maxWriteBytesPerSecond);
     this.templates = new Templates(store.root(), pool.name(), formatter);
   }
 
@@ -227,6 +233,11 @@ public final class VolumeBuilder {
     }
     return new VolumeException(ErrorCode.IO_ERROR,
         "creating " + name + " in pool " + pool.name() + " failed: " + e.getMessage(), e);
+  }
+
+  /** BUSY naming every holder when something holds the volume's image open (see {@link Holders}). */
+  public void refuseIfHeld(String name, String op) throws VolumeException {
+    Holders.refuseIfHeld(store.root(), name, pool.name(), op);
   }
 
   /**

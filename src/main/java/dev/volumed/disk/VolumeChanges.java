@@ -7,16 +7,17 @@ import dev.volumed.model.VolumeException;
 import dev.volumed.model.VolumeSpec;
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The blocking steps of changing a published volume in place. Resize, in the order that keeps a
- * crash harmless: check (nothing changed yet), a durable {@link ResizeNotes note}, the image grown
+ * crash harmless: check (nothing changed yet: its size, and that nothing holds it open), a durable {@link ResizeNotes note}, the image grown
  * as its allocation says, the file system grown ({@link FileSystemGrowth}), then the metadata with
  * the new size (the commit), then the note removed. A failure on the way is undone here; a crash is
- * undone (or, for xfs/btrfs, finished) at the next start-up by {@link ResizeRecovery}. Reclaim:
- * the blocks the ext file system inside does not use are discarded, then the zero blocks punched.
+ * undone (or, for xfs/btrfs, finished) at the next start-up by {@link ResizeRecovery}. Reclaim (of
+ * a volume nothing holds open): the blocks the ext file system inside does not use are discarded, then the zero blocks punched.
  */
 public final class VolumeChanges {
   private static final Logger log = LoggerFactory.getLogger(VolumeChanges.class);
@@ -26,9 +27,12 @@ public final class VolumeChanges {
   private final ChangeTools tools;
   private final FileSystemGrowth growth;
   private final ResizeNotes notes;
+  private final OptionalLong maxWriteBytesPerSecond;
 
-  public VolumeChanges(String poolName, PoolStore store, Formatter formatter) {
+  /** maxWriteBytesPerSecond: the pace of the zeros a full volume's resize writes (empty: unpaced). */
+  public VolumeChanges(String poolName, PoolStore store, Formatter formatter, OptionalLong maxWriteBytesPerSecond) {
     this.poolName = poolName;
+    this.maxWriteBytesPerSecond = maxWriteBytesPerSecond;
     this.store = store;
     this.tools = new ChangeTools(formatter);
     this.growth = new FileSystemGrowth(tools);
@@ -59,6 +63,8 @@ public final class VolumeChanges {
         throw new VolumeException(ErrorCode.IO_ERROR, "the image of " + name + " is " + image.size()
             + " bytes but its metadata says " + spec.size() + "; it is not resized");
       }
+      // A running VM (or a loop device) sees its disk's size and file system: neither changes under it.
+      Holders.refuseIfHeld(image.fd(), name, poolName, "resize");
       growth.precheck(spec.fs(), image.devicePath(), name);
       notes.begin(new ResizeNotes.Note(name, spec.size(), newSize));
       Volume resized;
@@ -66,15 +72,8 @@ public final class VolumeChanges {
       try {
         long total = newSize - spec.size();
         progress.report("extend", 0, total);
-        // At most about a hundred reports, and none closer than 64 MiB apart.
-        long every = Math.max(total / 100, 64L << 20);
-        long[] next = {every};
-        image.grow(spec.size(), newSize, spec.allocation(), done -> {
-          if (done >= next[0] && done < total) {
-            next[0] = done + every;
-            progress.report("extend", done, total);
-          }
-        });
+        ByteReporter extended = new ByteReporter((done, all) -> progress.report("extend", done, all), total);
+        image.grow(spec.size(), newSize, spec.allocation(), extended::at, new WritePacer(maxWriteBytesPerSecond));
         progress.report("filesystem", total, total);
         growth.grow(spec.fs(), image.devicePath(), notes.undoFile(name), name);
         grown = true;
@@ -121,6 +120,8 @@ public final class VolumeChanges {
     String name = volume.name();
     try (PoolDir folder = PoolWalk.walk(store.root(), name, false);
         OpenImage image = OpenImage.open(folder, PoolWalk.leafOf(name))) {
+      // e2fsck and the hole punching need a file system nothing else writes to meanwhile.
+      Holders.refuseIfHeld(image.fd(), name, poolName, "reclaim");
       long before = image.allocatedBytes();
       if (volume.spec().fs().isExt()) {
         discardUnused(volume.spec().fs(), image, name);

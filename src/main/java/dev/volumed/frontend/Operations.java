@@ -6,12 +6,13 @@ import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.japi.function.Function;
 import dev.volumed.actors.BatchWorker;
-import dev.volumed.actors.ChangeWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
+import dev.volumed.actors.InPlaceOutput;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolManager;
 import dev.volumed.model.ErrorCode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
@@ -59,14 +60,12 @@ final class Operations {
 
     record Made(Pool pool, CreateWorker.Created created) implements Result {}
 
-    record Got(Pool pool, Volume volume) implements Result {}
+    record Got(Pool pool, Volume volume, List<Holder> holders) implements Result {}
 
     /** list: each pool's volumes, or its refusal when the list is of every pool. */
     record Listed(Map<Pool, Ledger.ListReply> lists) implements Result {}
 
     record Deleted(String name) implements Result {}
-
-    record Resized(Pool pool, Volume volume) implements Result {}
 
     record Reclaimed(Pool pool, Volume volume, long reclaimedBytes) implements Result {}
   }
@@ -109,12 +108,8 @@ final class Operations {
         return list(list);
       } else if (request instanceof Request.Delete delete) {
         return delete(delete);
-      } else if (request instanceof Request.Resize resize) {
-        Pool pool = pool(resize.pool());
-        return change(pool, replyTo -> new PoolManager.Resize(resize.name(), resize.size(), false, replyTo));
       } else if (request instanceof Request.Reclaim reclaim) {
-        Pool pool = pool(reclaim.pool());
-        return change(pool, replyTo -> new PoolManager.Reclaim(reclaim.name(), replyTo));
+        return reclaim(reclaim);
       }
       throw new IllegalArgumentException(request.op().wireName() + " is not answered by Operations.run");
     } catch (VolumeException refused) {
@@ -187,7 +182,7 @@ final class Operations {
     return this.<Ledger.GetReply, PoolManager.Command>ask(pool.manager(), replyTo -> new PoolManager.Get(request.name(), replyTo))
         .thenApply(reply -> {
           if (reply instanceof Ledger.Found found) {
-            return new Result.Got(pool, found.volume());
+            return new Result.Got(pool, found.volume(), found.holders());
           }
           throw new CompletionException(Replies.refusal((Ledger.Refused) reply));
         });
@@ -216,21 +211,16 @@ final class Operations {
         });
   }
 
-  /** resize and reclaim: a change in place of one volume, by its pool's change worker. */
-  private CompletionStage<Result> change(Pool pool, Function<ActorRef<ChangeWorker.Result>, PoolManager.Command> message) {
-    return this.<ChangeWorker.Result, PoolManager.Command>ask(pool.manager(), message).thenApply(result -> {
-      if (result instanceof ChangeWorker.Resized resized) {
-        return new Result.Resized(pool, resized.volume());
-      } else if (result instanceof ChangeWorker.Reclaimed reclaimed) {
+  /** reclaim, by its pool's change worker (preallocate and resize report as they go: {@link InPlaceStream}). */
+  private CompletionStage<Result> reclaim(Request.Reclaim request) throws VolumeException {
+    Pool pool = pool(request.pool());
+    return this.<InPlaceOutput, PoolManager.Command>ask(pool.manager(),
+        replyTo -> new PoolManager.Reclaim(request.name(), replyTo)).thenApply(result -> {
+      if (result instanceof InPlaceOutput.Reclaimed reclaimed) {
         return new Result.Reclaimed(pool, reclaimed.volume(), reclaimed.reclaimedBytes());
       }
-      throw new CompletionException(((ChangeWorker.Failed) result).error());
+      throw new CompletionException(((InPlaceOutput.Failed) result).error());
     });
-  }
-
-  /** Starts a resize with progress: its events and then its result go to {@code output}. */
-  void runResize(Pool pool, Request.Resize resize, ActorRef<ChangeWorker.Result> output) {
-    pool.manager().tell(new PoolManager.Resize(resize.name(), resize.size(), true, output));
   }
 
   /** The pool of this name; UNKNOWN_POOL naming the pools there are. Also the decoder's pool check. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.volumed.actors.BatchWorker;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.accounting.PoolLevel;
+import dev.volumed.actors.InPlaceOutput;
 import dev.volumed.actors.Ledger;
 import dev.volumed.actors.PoolEvent;
 import dev.volumed.model.Level;
@@ -32,11 +33,9 @@ final class Replies {
     } else if (result instanceof Operations.Result.Made made) {
       return created(made.pool(), made.created());
     } else if (result instanceof Operations.Result.Got got) {
-      return volume(got.pool(), got.volume());
+      return Codec.withHolders(volume(got.pool(), got.volume()), got.holders());
     } else if (result instanceof Operations.Result.Listed listed) {
       return volumes(listed.lists());
-    } else if (result instanceof Operations.Result.Resized resized) {
-      return volume(resized.pool(), resized.volume());
     } else if (result instanceof Operations.Result.Reclaimed reclaimed) {
       ObjectNode node = Codec.JSON.createObjectNode();
       node.set("volume", volume(reclaimed.pool(), reclaimed.volume()));
@@ -152,6 +151,19 @@ final class Replies {
     event.put("done", progress.done());
     event.put("total", progress.total());
     return event;
+  }
+
+  /**
+   * {@code {"id", "event": "progress", "name", "step"?, "doneBytes", "totalBytes"}}: how far a change
+   * in place has got ({@code step} where it has more than one, as a resize does).
+   */
+  static ObjectNode progress(JsonNode id, InPlaceOutput.Progress progress) {
+    ObjectNode event = Codec.event(id, "progress");
+    event.put("name", progress.name());
+    if (progress.step() != null) {
+      event.put("step", progress.step());
+    }
+    return event.put("doneBytes", progress.doneBytes()).put("totalBytes", progress.totalBytes());
   }
 
   /** {@code {"created": [volumes], "failed": [{"name", "error"}], "stats"}}. */

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeoutException;
 final class RequestHandler implements Connection.Handler {
   private final Operations operations;
   private final BatchStream batches;
-  private final ChangeStream changes;
+  private final InPlaceStream inPlace;
   private final WatchStream watches;
   private final Drain drain = new Drain();
   private final RequestMeter meter;
@@ -45,7 +45,7 @@ final class RequestHandler implements Connection.Handler {
     this.operations = new Operations(system, managers, settings);
     this.batches = new BatchStream(system, operations, drain);
     this.meter = new RequestMeter(Meters.of(system));
-    this.changes = new ChangeStream(system, operations, drain);
+    this.inPlace = new InPlaceStream(system, operations, drain, meter);
     this.watches = new WatchStream(operations, events);
   }
 
@@ -100,6 +100,17 @@ final class RequestHandler implements Connection.Handler {
         return watches.lines(id, (Request.Watch) Requests.decode(Op.WATCH, request, operations::pool), inputEnded);
       } catch (VolumeException e) {
         RequestLog.refused(id, op, e);
+        meter.answered(op, e.code(), started);
+        return reply(Codec.error(id, e));
+      }
+    }
+    if (known.equals(Optional.of(Op.PREALLOCATE))) {
+      try {
+        return inPlace.lines(id, (Request.Preallocate) Requests.decode(Op.PREALLOCATE, request,
+            operations::pool), started);
+      } catch (VolumeException e) {
+        RequestLog.refused(id, op, e);
+        meter.answered(op, e.code(), started);
         return reply(Codec.error(id, e));
       }
     }
@@ -107,8 +118,8 @@ final class RequestHandler implements Connection.Handler {
     try {
       Request decoded = Requests.decode(known.orElseThrow(() -> Op.unknown(RequestLog.clip(op))), request,
           operations::pool);
-      if (decoded instanceof Request.Resize resize && resize.progress()) {
-        return changes.lines(id, resize, started);
+      if (decoded instanceof Request.Resize resize) {
+        return inPlace.lines(id, resize, started);
       }
       result = decoded instanceof Request.ListVolumes
           // A list can be long: it is asked for and built when the connection has room, one at a

@@ -6,7 +6,8 @@ import java.util.Optional;
  * What a volume's own shape says of a change in place, before any space is decided: grow only
  * (a smaller size is BAD_REQUEST, shrinking is not supported), never vfat (UNSUPPORTED: no tool
  * grows it), reclaim of sparse volumes only (it would undo a fallocate/full preallocation), and
- * never of a damaged volume (its image is not what its metadata says). Empty: go on.
+ * no change at all (resize, reclaim, preallocate) of a damaged volume (its image is not what its
+ * metadata says). Empty: go on.
  */
 public final class ChangeRules {
   private ChangeRules() {}
@@ -40,6 +41,10 @@ public final class ChangeRules {
           + " that; reclaim is for sparse volumes"));
     }
     return Optional.empty();
+  }
+
+  public static Optional<VolumeException> preallocateProblem(Volume volume, String pool) {
+    return volume.state() == Volume.State.DAMAGED ? damaged(volume, pool) : Optional.empty();
   }
 
   private static Optional<VolumeException> damaged(Volume volume, String pool) {

@@ -12,7 +12,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.volumed.model.Holder;
 import dev.volumed.model.Volume;
+import java.util.List;
 import dev.volumed.model.VolumeSpec;
 import java.nio.file.Path;
 import java.util.Map;
@@ -80,6 +82,9 @@ public final class Codec {
       list.pool().ifPresent(pool -> node.put("pool", pool));
     } else if (request instanceof Request.Delete delete) {
       node.put("pool", delete.pool()).put("name", delete.name());
+    } else if (request instanceof Request.Preallocate preallocate) {
+      node.put("pool", preallocate.pool()).put("name", preallocate.name())
+          .put("mode", preallocate.mode().wireName()).put("progress", preallocate.progress());
     } else if (request instanceof Request.Resize resize) {
       node.put("pool", resize.pool()).put("name", resize.name()).put("size", resize.size());
       if (resize.progress()) {
@@ -136,6 +141,13 @@ public final class Codec {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode " + message, e);
     }
+  }
+
+  /** The volume with {@code "holders": [{"pid", "command"} or {"device"}, ...]}, as get answers it. */
+  public static ObjectNode withHolders(ObjectNode volume, List<Holder> holders) {
+    ArrayNode array = volume.putArray("holders");
+    holders.forEach(holder -> array.add(JSON.valueToTree(holder.fields())));
+    return volume;
   }
 
   public static ObjectNode volume(String pool, Path root, Volume volume) {

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /** The operations of wire protocol v1, by their wire name (the request's {@code "op"}). */
 public enum Op {
-  PING, POOLS, CREATE, BATCH, GET, LIST, DELETE, RESIZE, RECLAIM, WATCH;
+  PING, POOLS, CREATE, BATCH, GET, LIST, DELETE, PREALLOCATE, RESIZE, RECLAIM, WATCH;
 
   /** {@code "ping"}, ..., {@code "delete"}: what a request writes as its "op" (case-sensitive). */
   public String wireName() {

@@ -1,5 +1,6 @@
 package dev.volumed.protocol;
 
+import dev.volumed.model.Allocation;
 import java.util.List;
 import java.util.Optional;
 
@@ -63,6 +64,14 @@ public sealed interface Request {
     @Override
     public Op op() {
       return Op.DELETE;
+    }
+  }
+
+  /** Give a volume its blocks: {@code mode} fallocate or full; progress events when {@code progress}. */
+  record Preallocate(String pool, String name, Allocation mode, boolean progress) implements Request {
+    @Override
+    public Op op() {
+      return Op.PREALLOCATE;
     }
   }
 

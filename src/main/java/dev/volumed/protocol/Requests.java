@@ -1,6 +1,7 @@
 package dev.volumed.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.model.Allocation;
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.MkfsArgsPolicy;
 import dev.volumed.model.Names;
@@ -110,6 +111,8 @@ public final class Requests {
       case GET -> new Request.Get(pool(request, pools), name(request));
       case LIST -> new Request.ListVolumes(request.hasNonNull("pool") ? Optional.of(pool(request, pools)) : Optional.empty());
       case DELETE -> new Request.Delete(pool(request, pools), name(request));
+      case PREALLOCATE -> new Request.Preallocate(pool(request, pools), name(request), preallocateMode(request),
+          flag(request, "progress", false));
       case RESIZE -> new Request.Resize(pool(request, pools), name(request), VolumeArgs.size(request.get("size")),
           flag(request, "progress", false));
       case RECLAIM -> new Request.Reclaim(pool(request, pools), name(request));
@@ -156,6 +159,17 @@ public final class Requests {
       }
     }
     return specs;
+  }
+
+  /** preallocate's "mode": "fallocate" (when absent) or "full"; "sparse" is no preallocation. */
+  private static Allocation preallocateMode(JsonNode request) throws VolumeException {
+    Allocation mode = enumArgument(request, "mode", Allocation.values(), Allocation::wireName, Allocation::fromWire)
+        .orElse(Allocation.FALLOCATE);
+    if (mode == Allocation.SPARSE) {
+      throw new VolumeException(ErrorCode.BAD_REQUEST,
+          "\"mode\" of preallocate is \"fallocate\" (every block allocated) or \"full\" (and written with zeros)");
+    }
+    return mode;
   }
 
   /** The pool argument, {@value #DEFAULT_POOL} when absent, and known to {@code pools}. */

@@ -12,12 +12,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /** The {@code volumed} section of the configuration, read once. */
 public record Settings(
     Socket socket, Format format, Batch batch, Accounting accounting, Shutdown shutdown, List<PoolSettings> pools,
-    MetricsSettings metrics) {
+    MetricsSettings metrics, Io io) {
 
   public Settings {
     pools = List.copyOf(pools);
@@ -90,6 +91,12 @@ public record Settings(
   public record Shutdown(Duration grace) {}
 
   /**
+   * Writing zeros into published images (preallocate full, a full volume's resize): at most this many
+   * bytes a second; empty: unpaced.
+   */
+  public record Io(OptionalLong maxWriteBytesPerSecond) {}
+
+  /**
    * The configuration the actor system runs with: Akka's coordinated-shutdown phase that waits
    * for in-flight requests gets the grace period plus room to answer and roll back.
    */
@@ -119,11 +126,12 @@ public record Settings(
     Batch batch = new Batch(c.section("batch").count("max-volumes", 1, 1_000_000));
     Accounting accounting = new Accounting(c.section("accounting").duration("refresh-interval", MIN_REFRESH, MAX_TIMER));
     Shutdown shutdown = new Shutdown(c.section("shutdown").duration("grace", Duration.ZERO, MAX_TIMER));
+    Io io = new Io(c.section("io").optionalBytes("max-write-bytes-per-second", 1));
     List<PoolSettings> pools = PoolSettings.readAll(c);
     PoolPaths.check(c, socket.path(), pools);
     MetricsSettings metrics = MetricsSettings.read(c.section("metrics"), pools);
     return problems.isEmpty()
-        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics))
+        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics, io))
         : new Invalid(problems);
   }
 

@@ -129,4 +129,13 @@ class RenderTest {
     assertTrue(Render.pools(json("{'pools':[]," + unavailable + "}")).endsWith(line));
     assertTrue(Render.volumes(json("{'volumes':[]," + unavailable + "}")).endsWith(line));
   }
+
+  @Test
+  void poolsSayWhatEachFileSystemCanDo() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode result = Json.MAPPER.readTree("{\"pools\":[{\"name\":\"default\","
+        + "\"capabilities\":{\"holes\":true,\"fallocate\":false,\"reflink\":true,\"nocow\":false}},"
+        + "{\"name\":\"fat\",\"capabilities\":{\"holes\":false,\"fallocate\":false,\"reflink\":false,\"nocow\":false}}]}");
+    assertEquals("can do: pool default: holes, reflink\ncan do: pool fat: none of holes, fallocate, reflink, nocow\n",
+        Render.capabilities(result));
+  }
 }

@@ -42,11 +42,12 @@ class DecoderTest {
 
   @Test
   void theOpMessagesNameEveryOp() {
-    assertEquals("every request needs an \"op\" string: ping, pools, create, batch, get, list, delete, resize, reclaim or watch",
-        refused("{'op':7}").getMessage());
+    assertEquals("every request needs an \"op\" string: ping, pools, create, batch, get, list, delete, preallocate,"
+        + " resize, reclaim or watch", refused("{'op':7}").getMessage());
     VolumeException unknown = refused("{'op':'mount'}");
     assertEquals(ErrorCode.UNKNOWN_OP, unknown.code());
-    assertEquals("unknown op \"mount\"; volumed knows ping, pools, create, batch, get, list, delete, resize, reclaim and watch",
+    assertEquals("unknown op \"mount\"; volumed knows ping, pools, create, batch, get, list, delete, preallocate,"
+        + " resize, reclaim and watch",
         unknown.getMessage());
   }
 

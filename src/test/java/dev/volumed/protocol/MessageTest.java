@@ -82,12 +82,20 @@ class MessageTest {
   }
 
   @Test
+  void preallocateWithItsModeAndProgress() throws Exception {
+    roundTrip("r10", new Request.Preallocate("p", "a.img", Allocation.FULL, true),
+        "{\"id\":\"r10\",\"op\":\"preallocate\",\"pool\":\"p\",\"name\":\"a.img\",\"mode\":\"full\",\"progress\":true}");
+    roundTrip("r11", new Request.Preallocate("p", "a.img", Allocation.FALLOCATE, false),
+        "{\"id\":\"r11\",\"op\":\"preallocate\",\"pool\":\"p\",\"name\":\"a.img\",\"mode\":\"fallocate\",\"progress\":false}");
+  }
+
+  @Test
   void resizeAndReclaim() throws Exception {
-    roundTrip("r10", new Request.Resize("p", "a.img", 8192, true),
-        "{\"id\":\"r10\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192,\"progress\":true}");
-    roundTrip("r11", new Request.Resize("p", "a.img", 8192, false),
-        "{\"id\":\"r11\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192}");
-    roundTrip("r12", new Request.Reclaim("p", "a.img"), "{\"id\":\"r12\",\"op\":\"reclaim\",\"pool\":\"p\",\"name\":\"a.img\"}");
+    roundTrip("r12", new Request.Resize("p", "a.img", 8192, true),
+        "{\"id\":\"r12\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192,\"progress\":true}");
+    roundTrip("r13", new Request.Resize("p", "a.img", 8192, false),
+        "{\"id\":\"r13\",\"op\":\"resize\",\"pool\":\"p\",\"name\":\"a.img\",\"size\":8192}");
+    roundTrip("r14", new Request.Reclaim("p", "a.img"), "{\"id\":\"r14\",\"op\":\"reclaim\",\"pool\":\"p\",\"name\":\"a.img\"}");
   }
 
   @Test

@@ -179,7 +179,7 @@ public class LedgerAdmissionBenchmark {
         })
         .onMessage(Ledger.GetStats.class, g -> {
           g.replyTo().tell(new Ledger.PoolStats("echo", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-              new dev.volumed.accounting.PoolLevel(0, 0, dev.volumed.model.Level.OK)));
+              new dev.volumed.accounting.PoolLevel(0, 0, dev.volumed.model.Level.OK), dev.volumed.model.Capabilities.ASSUMED));
           return Behaviors.same();
         })
         .onAnyMessage(m -> Behaviors.same())
