@@ -65,7 +65,8 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
 
   private record Built(VolumeBuilder.Prepared prepared, Throwable failure) implements Command {}
 
-  private record Published(Throwable failure) implements Command {}
+  /** The volume as published (its blocks measured after the flush), or why publishing failed. */
+  private record Published(Volume volume, Throwable failure) implements Command {}
 
   private enum DiscardDone implements Command { INSTANCE }
 
@@ -194,26 +195,26 @@ public final class CreateWorker extends AbstractBehavior<CreateWorker.Command> {
     // An atomic batch flushes once for all its volumes when it commits (see VolumeBuilder).
     boolean durably = mode != Mode.ATOMIC_MEMBER;
     getContext().pipeToSelf(
-        CompletableFuture.runAsync(() -> {
+        CompletableFuture.supplyAsync(() -> {
           try {
             if (durably) {
-              builder.publish(image);
-            } else {
-              builder.publishUnsynced(image);
+              return builder.publish(image);
             }
+            builder.publishUnsynced(image);
+            return image.volume();
           } catch (VolumeException e) {
             throw new CompletionException(e);
           }
         }, blocking),
-        (ok, failure) -> new Published(failure));
+        (volume, failure) -> new Published(volume, failure));
     return this;
   }
 
   private Behavior<Command> onPublished(Published published) {
-    Volume volume = publishing.volume();
     if (published.failure() != null) {
       return fail(published.failure());
     }
+    Volume volume = published.volume();
     if (mode != Mode.ATOMIC_MEMBER) {
       ledger.tell(new Ledger.Complete(reservationId, volume));
     }

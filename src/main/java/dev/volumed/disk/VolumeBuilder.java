@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,9 +58,7 @@ public final class VolumeBuilder {
 
   /** Builds, formats and publishes one volume. */
   public Volume create(VolumeSpec spec) throws VolumeException {
-    Prepared prepared = prepare(spec);
-    publish(prepared);
-    return prepared.volume();
+    return publish(prepare(spec));
   }
 
   /**
@@ -77,6 +76,7 @@ public final class VolumeBuilder {
     PoolDir folder = PoolWalk.walk(store.root(), name, true);
     String tempName = TempNames.forLeaf(leaf);
     boolean kept = false;
+    boolean formatting = false;
     Path device = null;
     try {
       PoolWalk.refuseSymlink(folder, leaf, name);
@@ -96,9 +96,11 @@ public final class VolumeBuilder {
       try (OpenImage open = created) {
         device = open.devicePath();
         // ext2/3/4: a copy of the shape's template, given its own identity; else (or where it cannot be) mkfs.
+        formatting = true;
         if (!templates.formatByCloning(open, spec)) {
           formatter.format(device, spec.fs(), spec.label().orElse(null), spec.mkfsArgs(), spec.allocation());
         }
+        formatting = false;
         open.setOwnership(pool.owner().orElse(null), pool.group().orElse(null));
         Volume volume = new Volume(spec, Instant.now(), open.allocatedBytes(), Volume.State.READY, false);
         kept = true;
@@ -106,7 +108,7 @@ public final class VolumeBuilder {
       }
     } catch (VolumeException | RuntimeException e) {
       // Evaluated before the finally block removes the partial image: its blocks still count.
-      throw outOfSpace(spec, image,
+      throw outOfSpace(spec, image, formatting,
           namingTheVolume(asVolumeException(name, e), Arrays.asList(folder.pathOf(tempName), device), name));
     } finally {
       if (!kept) {
@@ -118,8 +120,9 @@ public final class VolumeBuilder {
   }
 
   /** Flushes the image, writes its metadata and renames it to its final name in its folder, durably. */
-  public void publish(Prepared prepared) throws VolumeException {
-    publish(prepared, true);
+  /** The volume as published: its blocks measured again once flushed (delayed allocation settles then). */
+  public Volume publish(Prepared prepared) throws VolumeException {
+    return publish(prepared, true);
   }
 
   /**
@@ -132,19 +135,26 @@ public final class VolumeBuilder {
     publish(prepared, false);
   }
 
-  private void publish(Prepared prepared, boolean durably) throws VolumeException {
+  private Volume publish(Prepared prepared, boolean durably) throws VolumeException {
     String name = prepared.volume().name();
+    Volume volume = prepared.volume();
     try {
       if (durably) {
         // Flushed here, not in prepare: a batch runs its next mkfs while this image's blocks go out.
-        prepared.folder().syncFile(prepared.temp().getFileName().toString());
+        String temp = prepared.temp().getFileName().toString();
+        prepared.folder().syncFile(temp);
+        Optional<Entry> flushed = prepared.folder().entry(temp);
+        if (flushed.isPresent()) {
+          volume = volume.withAllocatedBytes(flushed.get().allocatedBytes());
+        }
       }
-      store.writeMetadata(prepared.volume(), durably);
+      store.writeMetadata(volume, durably);
       prepared.folder().renameNoReplace(prepared.temp().getFileName().toString(), PoolWalk.leafOf(name));
       if (durably) {
         prepared.folder().sync();
       }
       prepared.folder().close();
+      return volume;
     } catch (VolumeException | IOException | RuntimeException e) {
       deleteMetadataQuietly(name);
       discard(prepared);
@@ -188,10 +198,12 @@ public final class VolumeBuilder {
   /**
    * A mkfs that failed because the file system filled up is INSUFFICIENT_SPACE, not a format
    * problem: mke2fs and mkfs.xfs say "No space left on device", mkfs.btrfs only "Input/output
-   * error", so the free space is read too (before the partial image is removed).
+   * error", so the free space is read too (before the partial image is removed). Making or
+   * copying a template that fills the file system is the same failure, told the same way.
    */
-  private VolumeException outOfSpace(VolumeSpec spec, Path image, VolumeException e) {
-    if (e.code() != ErrorCode.FORMAT_FAILED) {
+  private VolumeException outOfSpace(VolumeSpec spec, Path image, boolean formatting, VolumeException e) {
+    // While formatting, a template's own files may be what found the file system full.
+    if (e.code() != ErrorCode.FORMAT_FAILED && !(formatting && e.code() == ErrorCode.INSUFFICIENT_SPACE)) {
       return e;
     }
     long free;
