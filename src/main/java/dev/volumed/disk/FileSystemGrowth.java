@@ -98,7 +98,8 @@ final class FileSystemGrowth {
    * After the image was cut back to its old length (a failed or interrupted growth): ext's blocks as
    * they were before resize2fs (e2undo, forced: an interrupted resize2fs leaves its undo file
    * unfinished, and nothing else wrote the image meanwhile), swap's header written for the old length.
-   * xfs and btrfs never come here: they cannot be shrunk, so their growth is kept instead.
+   * xfs and btrfs come here only when their file system was not grown yet (the image did not reach its
+   * new length, or their growth failed): a grown one cannot be shrunk, so its growth is finished instead.
    */
   void undoBefore(FileSystemType fs, Path device, Path undoFile, String name) throws VolumeException {
     if (fs.isExt() && Files.exists(undoFile) && undoFile.toFile().length() > 0) {

@@ -12,9 +12,11 @@ import dev.volumed.testing.Tools;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +72,93 @@ class WatchTest {
       assertEquals("deleted", deleted.get("action").asText(), deleted.toString());
       assertEquals("vm1/disk.img", deleted.at("/volume/name").asText());
     }
+  }
+
+  /**
+   * One volume made through the socket and changed in place: the watcher sees created, reclaimed,
+   * preallocated, resized and deleted, in that order, each volume as it is after its change. The ops
+   * that change nothing in between (a resize to the same size, a preallocate to the mode it has, a
+   * reclaim of a preallocated volume, which is refused) send nothing: the next event is always the
+   * next change, and a last create is the sentinel that nothing came after the delete. Reclaim
+   * comes before preallocate because it is for sparse volumes only.
+   */
+  @Test
+  void aWatcherSeesEachChangeInPlaceOfOneVolumeInOrderAndNothingForOpsThatChangeNothing() throws Exception {
+    try (TestDaemon daemon = TestDaemon.start(dir);
+         LineClient watcher = daemon.connect();
+         LineClient client = daemon.connect()) {
+      watcher.send("{\"id\":\"w\",\"op\":\"watch\"}");
+      assertEquals("pool", watcher.read().get("event").asText());
+      long mib = 1 << 20;
+      JsonNode made = client.request("{\"op\":\"create\",\"name\":\"vm/life.img\",\"size\":\"16M\","
+          + "\"fs\":\"none\",\"allocation\":\"sparse\"}");
+      assertTrue(made.path("ok").asBoolean(), made.toString());
+      JsonNode created = nextVolumeEvent(watcher, "created");
+      assertEquals(16 * mib, created.at("/volume/size").asLong(), created.toString());
+      assertEquals("sparse", created.at("/volume/allocation").asText(), created.toString());
+
+      // Written zeros are blocks that reclaim gives back.
+      Path image = Path.of(made.at("/result/path").asText());
+      try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
+        channel.write(ByteBuffer.wrap(new byte[(int) (4 * mib)]), 2 * mib);
+        channel.force(true);
+      }
+      assertTrue(client.request(resize("vm/life.img", 16 * mib)).path("ok").asBoolean(), "same size: unchanged");
+      JsonNode reclaim = client.request("{\"op\":\"reclaim\",\"name\":\"vm/life.img\"}");
+      assertTrue(reclaim.at("/result/reclaimedBytes").asLong() >= 4 * mib, reclaim.toString());
+      JsonNode reclaimed = nextVolumeEvent(watcher, "reclaimed");
+      assertEquals(reclaim.at("/result/volume/allocatedBytes"), reclaimed.at("/volume/allocatedBytes"), reclaimed.toString());
+      assertTrue(reclaimed.at("/volume/allocatedBytes").asLong() < 4 * mib, reclaimed.toString());
+
+      JsonNode preallocate = client.request(preallocate("vm/life.img"));
+      assertTrue(preallocate.path("ok").asBoolean(), preallocate.toString());
+      assertEquals("fallocate", client.request(preallocate("vm/life.img")).at("/result/allocation").asText(),
+          "already fallocate: unchanged");
+      JsonNode refused = client.request("{\"op\":\"reclaim\",\"name\":\"vm/life.img\"}");
+      assertEquals("BAD_REQUEST", refused.at("/error/code").asText(), refused.toString());
+      JsonNode preallocated = nextVolumeEvent(watcher, "preallocated");
+      assertEquals("fallocate", preallocated.at("/volume/allocation").asText(), preallocated.toString());
+      assertTrue(preallocated.at("/volume/allocatedBytes").asLong() >= 16 * mib, preallocated.toString());
+
+      assertTrue(client.request(resize("vm/life.img", 16 * mib)).path("ok").asBoolean(), "same size: unchanged");
+      JsonNode grown = client.request(resize("vm/life.img", 24 * mib));
+      assertTrue(grown.path("ok").asBoolean(), grown.toString());
+      assertTrue(client.request(resize("vm/life.img", 24 * mib)).path("ok").asBoolean(), "same size: unchanged");
+      JsonNode resized = nextVolumeEvent(watcher, "resized");
+      assertEquals(24 * mib, resized.at("/volume/size").asLong(), resized.toString());
+      assertEquals("fallocate", resized.at("/volume/allocation").asText(), resized.toString());
+      assertTrue(resized.at("/volume/allocatedBytes").asLong() >= 24 * mib, resized.toString());
+
+      assertTrue(client.request("{\"op\":\"delete\",\"name\":\"vm/life.img\"}").path("ok").asBoolean());
+      JsonNode deleted = nextVolumeEvent(watcher, "deleted");
+      assertEquals(24 * mib, deleted.at("/volume/size").asLong(), deleted.toString());
+      assertTrue(client.request("{\"op\":\"delete\",\"name\":\"vm/life.img\"}").has("error"));
+      assertTrue(client.request(create("default", "sentinel.img")).path("ok").asBoolean());
+      assertEquals("sentinel.img", nextVolumeEvent(watcher, "created").at("/volume/name").asText());
+    }
+  }
+
+  /**
+   * The next volume event, which must be {@code action} of vm/life.img (or of the sentinel). Pool
+   * events are passed over: the host's own file system may cross a watermark meanwhile.
+   */
+  private static JsonNode nextVolumeEvent(LineClient watcher, String action) throws Exception {
+    JsonNode event = watcher.read();
+    while (event.path("event").asText().equals("pool")) {
+      event = watcher.read();
+    }
+    assertEquals("volume", event.path("event").asText(), event.toString());
+    assertEquals(action, event.path("action").asText(), event.toString());
+    assertEquals("w", event.path("id").asText(), event.toString());
+    return event;
+  }
+
+  private static String resize(String name, long size) {
+    return "{\"op\":\"resize\",\"name\":\"" + name + "\",\"size\":" + size + "}";
+  }
+
+  private static String preallocate(String name) {
+    return "{\"op\":\"preallocate\",\"name\":\"" + name + "\",\"mode\":\"fallocate\"}";
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.volumed.testing.LineClient;
 import dev.volumed.testing.VolumedProcess;
 import java.io.IOException;
@@ -117,6 +118,52 @@ class LevelsTest {
     assertEquals(1, count(lines, " INFO ", "pool default: fell from full to ok"), daemon.describeLog());
     assertEquals(4, count(lines, "", "pool default: rose from") + count(lines, "", "pool default: fell from"),
         daemon.describeLog());
+  }
+
+  /**
+   * At level full every resize is refused, of a sparse volume and of a fallocate one that would fit
+   * in the free space alike: INSUFFICIENT_SPACE naming the level, the volume and its pool; the books,
+   * the volumes and their images stay as they were.
+   */
+  @Test
+  void atLevelFullEveryResizeIsRefusedNamingTheLevelAndTheBooksStay() throws Exception {
+    try (LineClient watcher = daemon.connect()) {
+      watcher.send("{\"id\":\"w\",\"op\":\"watch\"}");
+      assertEquals("ok", watcher.read().get("level").asText());
+      assertTrue(daemon.request(create("grow.img", "1M", "sparse")).path("ok").asBoolean());
+      assertTrue(daemon.request(create("fixed.img", "1M", "fallocate")).path("ok").asBoolean());
+      assertEquals("created", watcher.read().get("action").asText());
+      assertEquals("created", watcher.read().get("action").asText());
+      fillTo(98);
+      expectLevel(watcher, "full", "ok");
+
+      JsonNode before = books();
+      for (String name : List.of("grow.img", "fixed.img")) {
+        JsonNode refused = daemon.request("{\"op\":\"resize\",\"name\":\"" + name + "\",\"size\":\"2M\"}");
+        assertEquals("INSUFFICIENT_SPACE", refused.at("/error/code").asText(), refused.toString());
+        String message = refused.at("/error/message").asText();
+        assertTrue(message.contains("pool default is at level full") && message.contains("resizing volume " + name),
+            refused.toString());
+        assertEquals(MIB, daemon.result("{\"op\":\"get\",\"name\":\"" + name + "\"}").path("size").asLong());
+        assertEquals(MIB, Files.size(mnt.resolve("pool").resolve(name)));
+      }
+      assertEquals(before, books());
+      // A resize to the size it has changes nothing, so it is not refused.
+      assertTrue(daemon.request("{\"op\":\"resize\",\"name\":\"grow.img\",\"size\":\"1M\"}").path("ok")
+          .asBoolean());
+
+      Files.delete(filler);
+      JsonNode grown = daemon.request("{\"op\":\"resize\",\"name\":\"grow.img\",\"size\":\"2M\"}");
+      assertTrue(grown.path("ok").asBoolean(), grown.toString());
+    }
+  }
+
+  /** What the books hold of the pool: sizes committed and provisioned, volumes, requests in flight. */
+  private JsonNode books() throws Exception {
+    JsonNode pool = daemon.result("{\"op\":\"pools\"}").at("/pools/0");
+    return JsonNodeFactory.instance.objectNode().put("committed", pool.path("committedBytes").asLong())
+        .put("provisioned", pool.path("provisionedBytes").asLong()).put("volumes", pool.path("volumes").asInt())
+        .put("inFlight", pool.path("inFlight").asInt());
   }
 
   /** The next event is the pool's change to {@code level} from {@code previous}. */

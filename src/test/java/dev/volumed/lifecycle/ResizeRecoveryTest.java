@@ -73,6 +73,69 @@ class ResizeRecoveryTest {
     assertEquals(16 * MIB, Files.size(pool.resolve("done.img")));
   }
 
+  /**
+   * The moment between the image's growth and xfs_growfs / btrfs resize: the note written and the
+   * image at its new length, its file system still at the old size. The start-up grows the file
+   * system to fill the image before it commits the new size, so xfs_info and btrfs filesystem show
+   * give the new size and a later resize grows it again. One whose file system cannot be grown (not
+   * mountable: its superblock gone) keeps its old size in the metadata and its note, and loads
+   * damaged; the pool loads.
+   */
+  @Test
+  void anXfsOrBtrfsWhoseImageGrewButNotItsFileSystemIsGrownBeforeItsNewSizeIsCommitted() throws Exception {
+    Guest.assumeRoot();
+    Tools.assumeInstalled("mkfs.xfs", "xfs_repair", "xfs_growfs", "xfs_info", "mkfs.btrfs", "btrfs");
+    Path pool;
+    try (TestDaemon daemon = TestDaemon.start(dir)) {
+      pool = daemon.pool();
+      ok(daemon, "{\"op\":\"create\",\"name\":\"vm/x.img\",\"size\":\"320M\",\"fs\":\"xfs\"}");
+      ok(daemon, "{\"op\":\"create\",\"name\":\"vm/b.img\",\"size\":\"256M\",\"fs\":\"btrfs\"}");
+      ok(daemon, "{\"op\":\"create\",\"name\":\"vm/lost.img\",\"size\":\"320M\",\"fs\":\"xfs\"}");
+    }
+    assertEquals(320 * MIB, xfsBytes(pool.resolve("vm/x.img")));
+    note(pool, "vm/x.img", 320 * MIB, 400 * MIB);
+    grow(pool.resolve("vm/x.img"), 400 * MIB);
+    note(pool, "vm/b.img", 256 * MIB, 320 * MIB);
+    grow(pool.resolve("vm/b.img"), 320 * MIB);
+    note(pool, "vm/lost.img", 320 * MIB, 400 * MIB);
+    grow(pool.resolve("vm/lost.img"), 400 * MIB);
+    try (RandomAccessFile file = new RandomAccessFile(pool.resolve("vm/lost.img").toFile(), "rw")) {
+      file.write(new byte[64 << 10]); // no xfs superblock: it cannot be mounted to grow
+    }
+
+    try (TestDaemon daemon = TestDaemon.start(dir)) {
+      assertEquals(400 * MIB, size(daemon, "vm/x.img"));
+      assertEquals("ready", get(daemon, "vm/x.img").path("state").asText());
+      assertEquals(400 * MIB, xfsBytes(pool.resolve("vm/x.img")), "xfs_info: the file system fills the image");
+      assertEquals(0, Guest.check("xfs", pool.resolve("vm/x.img")).exit());
+      assertEquals(320 * MIB, size(daemon, "vm/b.img"));
+      assertEquals("ready", get(daemon, "vm/b.img").path("state").asText());
+      Guest.Run show = Guest.run("btrfs", "filesystem", "show", pool.resolve("vm/b.img").toString());
+      assertTrue(show.output().contains("size 320.00MiB"), show.output());
+      assertEquals(0, Guest.check("btrfs", pool.resolve("vm/b.img")).exit());
+
+      JsonNode lost = get(daemon, "vm/lost.img");
+      assertEquals("damaged", lost.path("state").asText(), lost.toString());
+      assertEquals(320 * MIB, lost.path("size").asLong(), lost.toString());
+      assertTrue(Files.exists(pool.resolve(".volumed/resizes/vm/lost.img.json")), "its note stays for a later start-up");
+      JsonNode refused = daemon.request("{\"op\":\"resize\",\"name\":\"vm/lost.img\",\"size\":\"400M\"}");
+      assertEquals("BAD_REQUEST", refused.at("/error/code").asText(), refused.toString());
+
+      // Grown for real: the next resize starts from a file system of the size its metadata says.
+      ok(daemon, "{\"op\":\"resize\",\"name\":\"vm/x.img\",\"size\":\"448M\"}");
+      assertEquals(448 * MIB, xfsBytes(pool.resolve("vm/x.img")));
+    }
+  }
+
+  /** The data section of the xfs in image, as xfs_info reads it offline: blocks × bsize. */
+  private static long xfsBytes(Path image) throws Exception {
+    Guest.Run info = Guest.run("xfs_info", image.toString());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("data\\s+=\\s+bsize=(\\d+)\\s+blocks=(\\d+)")
+        .matcher(info.output());
+    assertTrue(m.find(), info.output());
+    return Long.parseLong(m.group(1)) * Long.parseLong(m.group(2));
+  }
+
   private static void note(Path pool, String name, long from, long to) throws Exception {
     Path note = pool.resolve(".volumed/resizes/" + name + ".json");
     Files.createDirectories(note.getParent());
