@@ -188,7 +188,9 @@ final class InPlace {
       books.remeasured(before.allocatedBytes(), measured.get().allocatedBytes());
       volumes.put(measured.get());
       space.stale();
-      changed(PoolEvent.Action.RECLAIMED, measured.get());
+      if (measured.get().allocatedBytes() != before.allocatedBytes()) {
+        changed(PoolEvent.Action.RECLAIMED, measured.get()); // a reclaim that gave nothing back changed nothing
+      }
     }
   }
 
