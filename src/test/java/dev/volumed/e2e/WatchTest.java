@@ -109,6 +109,8 @@ class WatchTest {
       JsonNode reclaimed = nextVolumeEvent(watcher, "reclaimed");
       assertEquals(reclaim.at("/result/volume/allocatedBytes"), reclaimed.at("/volume/allocatedBytes"), reclaimed.toString());
       assertTrue(reclaimed.at("/volume/allocatedBytes").asLong() < 4 * mib, reclaimed.toString());
+      JsonNode again = client.request("{\"op\":\"reclaim\",\"name\":\"vm/life.img\"}");
+      assertEquals(0, again.at("/result/reclaimedBytes").asLong(), "nothing left to give back: " + again);
 
       JsonNode preallocate = client.request(preallocate("vm/life.img"));
       assertTrue(preallocate.path("ok").asBoolean(), preallocate.toString());
