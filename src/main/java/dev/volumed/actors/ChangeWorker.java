@@ -113,8 +113,9 @@ public final class ChangeWorker extends AbstractBehavior<ChangeWorker.Command> {
       ledger.tell(new Ledger.ResizeFinished(name, size,
           result instanceof InPlaceOutput.Changed resized ? Optional.of(resized.volume()) : Optional.empty()));
     } else {
-      ledger.tell(new Ledger.ReclaimFinished(name,
-          result instanceof InPlaceOutput.Reclaimed reclaimed ? Optional.of(reclaimed.volume()) : Optional.empty()));
+      InPlaceOutput.Reclaimed reclaimed = result instanceof InPlaceOutput.Reclaimed r ? r : null;
+      ledger.tell(new Ledger.ReclaimFinished(name, Optional.ofNullable(reclaimed).map(InPlaceOutput.Reclaimed::volume),
+          reclaimed == null ? 0 : reclaimed.reclaimedBytes()));
     }
     replyTo.tell(result);
     return Behaviors.stopped();

@@ -108,7 +108,7 @@ final class InPlace {
     if (ended instanceof ResizeFinished resize) {
       resizeFinished(resize.name(), resize.resized());
     } else if (ended instanceof ReclaimFinished reclaim) {
-      reclaimFinished(reclaim.name(), reclaim.measured());
+      reclaimFinished(reclaim.name(), reclaim.measured(), reclaim.reclaimedBytes());
     } else if (ended instanceof PreallocateFinished preallocated) {
       preallocated(preallocated.volume());
     } else {
@@ -178,7 +178,7 @@ final class InPlace {
     return new Found(volume);
   }
 
-  private void reclaimFinished(String name, Optional<Volume> measured) {
+  private void reclaimFinished(String name, Optional<Volume> measured, long reclaimedBytes) {
     Volume before = volumes.get(name);
     if (!(volumes.changing(name) instanceof Volumes.Reclaiming) || before == null) {
       return;
@@ -188,7 +188,7 @@ final class InPlace {
       books.remeasured(before.allocatedBytes(), measured.get().allocatedBytes());
       volumes.put(measured.get());
       space.stale();
-      if (measured.get().allocatedBytes() != before.allocatedBytes()) {
+      if (reclaimedBytes > 0) {
         changed(PoolEvent.Action.RECLAIMED, measured.get()); // a reclaim that gave nothing back changed nothing
       }
     }

@@ -89,7 +89,7 @@ public interface LedgerProtocol {
   record BeginReclaim(String name, ActorRef<ChangeReply> replyTo) implements BeginChange {}
 
   /** The reclaim has ended: the volume measured now, or empty when it failed (its blocks are measured at the next refresh). */
-  record ReclaimFinished(String name, Optional<Volume> measured) implements ChangeEnded {}
+  record ReclaimFinished(String name, Optional<Volume> measured, long reclaimedBytes) implements ChangeEnded {}
 
   /** One volume, published or in flight ("creating"). */
   record Get(String name, ActorRef<GetReply> replyTo) implements Request {}

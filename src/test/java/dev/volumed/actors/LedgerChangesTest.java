@@ -136,7 +136,7 @@ class LedgerChangesTest {
     ledger.tell(new Ledger.BeginDelete("a.img", deletes.getRef()));
     Ledger.Refused refused = assertInstanceOf(Ledger.Refused.class, deletes.receiveMessage());
     assertEquals(ErrorCode.BUSY, refused.code());
-    ledger.tell(new Ledger.ReclaimFinished("a.img", Optional.of(a.withAllocatedBytes(4096))));
+    ledger.tell(new Ledger.ReclaimFinished("a.img", Optional.of(a.withAllocatedBytes(4096)), 4096));
     ledger.tell(new Ledger.GetStats(stats.getRef()));
     Ledger.PoolStats s = assertInstanceOf(Ledger.PoolStats.class, stats.receiveMessage());
     assertEquals(4096, s.allocatedBytes());
