@@ -200,6 +200,11 @@ public final class PoolEvents {
       // What fits is queued, in order; the rest is dropped and counted after it.
       int room = (int) Math.max(0, Math.min(mine.size(), maxEvents - queued.get()));
       int lost = mine.size() - room;
+      // Counted before what fits is queued: the watcher may take it at once, and must then learn of
+      // the loss with it (told with the hand-over numbered lastSeq + 1, or a later one).
+      if (lost > 0) {
+        dropped(lost, room > 0 ? lastSeq + 1 : lastSeq);
+      }
       if (room > 0) {
         List<Delivery> fits = room == mine.size() ? mine : List.copyOf(mine.subList(0, room));
         queued.addAndGet(room);
@@ -208,18 +213,24 @@ public final class PoolEvents {
           lastSeq++;
         } else {
           queued.addAndGet(-room);
-          lost += result == QueueOfferResult.dropped() ? room : 0;
+          if (result == QueueOfferResult.dropped()) {
+            dropped(room, lastSeq + 1); // told with the next hand-over queued, which gets that number
+          }
         }
-      }
-      if (lost > 0) {
-        dropped(lost);
       }
     }
 
+    /** Lost for a watcher that did not read: on the hand-over's turn only. */
     void dropped(long n) {
-      if (dropped.getAndAdd(n) == 0) {
-        droppedAfter = lastSeq;
+      dropped(n, lastSeq);
+    }
+
+    /** n lost, to be told once the hand-over numbered {@code after} is out (if none is being told yet). */
+    private void dropped(long n, long after) {
+      if (dropped.get() == 0) {
+        droppedAfter = after;
       }
+      dropped.addAndGet(n);
     }
 
     /** Once the event numbered seq is out: how many were dropped after it (told once), else 0. */
