@@ -78,7 +78,7 @@ final class AtomicBatch {
   }
 
   private Behavior<BatchWorker.Command> afterBuildingStep() {
-    if (run.any(v -> v instanceof Failed)) {
+    if (run.anyFailed()) {
       // The batch will be rolled back anyway: the rest of it is not started.
       run.stopStarting();
     }
@@ -86,7 +86,7 @@ final class AtomicBatch {
     if (!run.startingDone()) {
       return Behaviors.same();
     }
-    if (run.any(v -> v instanceof Failed)) {
+    if (run.anyFailed()) {
       return discarding(null);
     }
     // A crash from here on must not leave part of the batch: note it on disk first.
@@ -130,7 +130,7 @@ final class AtomicBatch {
     if (run.anyWorking()) {
       return Behaviors.same();
     }
-    if (run.any(v -> v instanceof Failed)) {
+    if (run.anyFailed()) {
       return rollingBack(null);
     }
     // One flush of the file system for the whole batch, then the note goes: committed.

@@ -23,6 +23,7 @@ import dev.volumed.model.VolumeSpec;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +65,12 @@ final class BatchRun {
   private final Map<String, Long> reservations = new LinkedHashMap<>();
   /** Admitted volumes whose worker has not started, in the batch's order. */
   private final Queue<String> waiting = new ArrayDeque<>();
+  /**
+   * How many volumes are {@link Working} and how many {@link Failed}, kept by {@link #put}: the batch
+   * asks after every worker's word, and scanning 10,000 states each time made a batch quadratic.
+   */
+  private int workingCount;
+  private int failedCount;
   private int preparing;
   private int mostPreparing;
   private int done;
@@ -94,7 +101,7 @@ final class BatchRun {
       String name = specs.get(i).name();
       Ledger.ReserveReply outcome = outcomes.get(i);
       if (outcome instanceof Ledger.Admitted admitted) {
-        volumes.put(name, new NotStarted());
+        put(name, new NotStarted());
         reservations.put(name, admitted.reservationId());
         waiting.add(name);
       } else if (outcome instanceof Ledger.Existed existed) {
@@ -138,7 +145,7 @@ final class BatchRun {
     if (volumes.get(name) instanceof Working w && w.step() == Step.PREPARING && step != Step.PREPARING) {
       preparing--;
     }
-    volumes.put(name, new Working(worker, step));
+    put(name, new Working(worker, step));
     timers.startSingleTimer(name, new TimedOut(name), timeout);
   }
 
@@ -148,7 +155,7 @@ final class BatchRun {
       preparing--;
     }
     timers.cancel(name);
-    volumes.put(name, state);
+    put(name, state);
     if (report) {
       done++;
       if (progress) {
@@ -177,16 +184,23 @@ final class BatchRun {
         + " within " + timeout + " (volumed.socket.request-timeout); the batch gave it up and released its space"));
   }
 
+  /** Every change of a volume's state goes through here, so the counts stay true. */
+  private void put(String name, BatchVolume state) {
+    BatchVolume old = volumes.put(name, state);
+    workingCount += (state instanceof Working ? 1 : 0) - (old instanceof Working ? 1 : 0);
+    failedCount += (state instanceof Failed ? 1 : 0) - (old instanceof Failed ? 1 : 0);
+  }
+
   boolean anyWorking() {
-    return volumes.values().stream().anyMatch(v -> v instanceof Working);
+    return workingCount > 0;
+  }
+
+  boolean anyFailed() {
+    return failedCount > 0;
   }
 
   boolean startingDone() {
     return waiting.isEmpty() && !anyWorking();
-  }
-
-  boolean any(Predicate<BatchVolume> which) {
-    return volumes.values().stream().anyMatch(which);
   }
 
   /** The names of the volumes in this state, in the batch's order. */
@@ -200,8 +214,9 @@ final class BatchRun {
     return names;
   }
 
+  /** Read-only: states change only through {@link #put}. */
   Map<String, BatchVolume> volumes() {
-    return volumes;
+    return Collections.unmodifiableMap(volumes);
   }
 
   long reservation(String name) {

@@ -68,14 +68,17 @@ final class PoolLoader {
       Set<String> recorded = recordedNames();
       List<Volume> volumes = new ArrayList<>();
       Set<String> images = new HashSet<>();
-      for (Path image : scanImages(recorded)) {
-        images.add(root.relativize(image).toString());
-        loadOne(image).ifPresent(volumes::add);
-      }
-      for (String name : recorded) {
-        if (!images.contains(name)) {
-          // Something that is not a regular file stands at a recorded image's name.
-          readMetadata(name).map(this::checked).ifPresent(volumes::add);
+      // One pass: each folder is walked to once for all its images, not once per image.
+      try (Folders folders = new Folders(root)) {
+        for (Path image : scanImages(recorded)) {
+          images.add(root.relativize(image).toString());
+          loadOne(image, folders).ifPresent(volumes::add);
+        }
+        for (String name : recorded) {
+          if (!images.contains(name)) {
+            // Something that is not a regular file stands at a recorded image's name.
+            readMetadata(name).map(volume -> checked(volume, folders)).ifPresent(volumes::add);
+          }
         }
       }
       return volumes;
@@ -173,11 +176,11 @@ final class PoolLoader {
   }
 
   /** A volume from its image and metadata (checked), or adopted; empty when the image went away meanwhile. */
-  private Optional<Volume> loadOne(Path image) throws IOException, VolumeException {
+  private Optional<Volume> loadOne(Path image, Folders folders) throws IOException, VolumeException {
     String name = root.relativize(image).toString();
     Optional<Volume> recorded = readMetadata(name);
     if (recorded.isPresent()) {
-      return Optional.of(checked(recorded.get()));
+      return Optional.of(checked(recorded.get(), folders));
     }
     Optional<Entry> found = PoolFiles.entry(root, name); // one statx, reached from the root without following
     if (found.isEmpty() || !found.get().isRegularFile()) {
@@ -192,8 +195,8 @@ final class PoolLoader {
   }
 
   /** The volume as its image is now: its metadata is kept as it is even when the image does not match. */
-  private Volume checked(Volume recorded) {
-    ImageCheck.Result check = ImageCheck.check(root, recorded.spec());
+  private Volume checked(Volume recorded, Folders folders) {
+    ImageCheck.Result check = ImageCheck.check(folders, recorded.spec());
     if (check.damage().isPresent()) {
       log.warn("pool {}: {} is damaged: {}; it is shown \"damaged\" and keeps its recorded size in the books"
           + " until its image is restored or it is deleted", poolName, recorded.name(), check.damage().get());
