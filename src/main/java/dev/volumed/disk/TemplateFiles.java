@@ -143,12 +143,18 @@ final class TemplateFiles {
     }
   }
 
-  /** The folder, made if missing; on its first use, the temporary files an interrupted run left are removed. */
+  /**
+   * The folder, made if missing; on its first use, the temporary files an interrupted run left are
+   * removed. Once, and before anyone goes on: two shapes' templates are made at once, and a sweep
+   * running beside another shape's making would remove its half-made file.
+   */
   private PoolDir folder() throws VolumeException {
     PoolDir folder = PoolWalk.walkToFolder(root, dir, true);
-    if (!swept) {
-      swept = true;
-      removeLeftovers(folder);
+    synchronized (this) {
+      if (!swept) {
+        removeLeftovers(folder);
+        swept = true;
+      }
     }
     return folder;
   }

@@ -49,6 +49,33 @@ class TemplateLifeTest {
     builder = restarted();
   }
 
+  /**
+   * The first templates of two shapes made at once in a fresh pool: the sweep of half-made
+   * templates on the folder's first use must not remove the other shape's (ChaosTest saw "Cannot
+   * rename ... templates/.ext4-....volumed-tmp-...: No such file or directory").
+   */
+  @Test
+  void twoShapesFirstTemplatesMadeAtOnceBothPublish() throws Exception {
+    for (int round = 0; round < 12; round++) {
+      Path fresh = Files.createDirectory(dir.resolve("fresh" + round));
+      PoolSettings one = new PoolSettings("p" + round, fresh, OptionalLong.empty(), 0, 1000, Allocation.SPARSE,
+          FileSystemType.EXT4, PosixFilePermissions.fromString("rw-------"), Optional.empty(), Optional.empty());
+      VolumeBuilder both = new VolumeBuilder(one, new PoolStore("p" + round, fresh, formatter), formatter);
+      java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        java.util.concurrent.Future<?> a = two.submit(() -> both.create(new VolumeSpec("a.img", 16L << 20,
+            FileSystemType.EXT4, Optional.empty(), List.of(), Allocation.SPARSE)));
+        java.util.concurrent.Future<?> b = two.submit(() -> both.create(new VolumeSpec("b.img", 36L << 20,
+            FileSystemType.EXT4, Optional.empty(), List.of(), Allocation.SPARSE)));
+        a.get();
+        b.get();
+      } finally {
+        two.shutdownNow();
+      }
+      assertTrue(Files.exists(fresh.resolve("a.img")) && Files.exists(fresh.resolve("b.img")), "round " + round);
+    }
+  }
+
   /** A new builder on the same pool: what volumed has after a restart. */
   private VolumeBuilder restarted() {
     return new VolumeBuilder(settings, new PoolStore("default", pool, formatter), formatter);

@@ -68,7 +68,9 @@ class InPlaceBusyTest {
   /** Its reports keep the request alive: a resize slower than the request timeout still answers. */
   @Test
   void aPacedResizeLongerThanTheRequestTimeoutAnswersWithTheResizedVolume() throws Exception {
-    daemon = TestDaemon.start(dir, PACED + "\nvolumed.socket.request-timeout = 1s");
+    // 16 MiB of zeros at 2 MiB/s: 8 s, well past the 3 s timeout; a report comes every MiB (0.5 s),
+    // and the 3 s leave room for the steps before the first one on a loaded machine.
+    daemon = TestDaemon.start(dir, "volumed.io.max-write-bytes-per-second = \"2M\"\nvolumed.socket.request-timeout = 3s");
     Path image = create("long.img", "full");
     JsonNode resized = daemon.request("{\"op\":\"resize\",\"name\":\"long.img\",\"size\":\"32M\"}");
     assertTrue(resized.path("ok").asBoolean(), resized.toString());
