@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.volumed.cli.VolumeCtlRun;
-import dev.volumed.testing.LineClient;
+import dev.volumed.testing.VolumedProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,7 +114,7 @@ class DebPackageIT {
         unpacked.resolve("usr/share/volumed/volumed.jar").toString(), "--config", config.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      JsonNode pong = pingWhenUp(socket, daemon, log);
+      JsonNode pong = VolumedProcess.pingWhenUp(socket, daemon, log);
       assertTrue(pong.path("ok").asBoolean(), pong.toString());
       assertEquals(version, pong.at("/result/version").asText(), pong.toString());
       Run ctl = run(List.of(unpacked.resolve("usr/bin/volumectl").toString(), "--socket", socket.toString(),
@@ -175,30 +174,6 @@ class DebPackageIT {
   private static void stub(Path bin, String name, String body) throws Exception {
     Path file = Files.writeString(bin.resolve(name), "#!/bin/sh\n" + body + "\n");
     Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  private static JsonNode pingWhenUp(Path socket, Process process, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertTrue(process.isAlive(), () -> "volumed exited: " + read(log));
-      if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-        try (LineClient client = LineClient.connect(socket)) {
-          return client.request("{\"op\":\"ping\"}");
-        } catch (java.io.IOException notYet) {
-          // bound but not yet listening
-        }
-      }
-      Thread.sleep(50); // polling a process we do not control: there is nothing to await on
-    }
-    throw new AssertionError("volumed did not bind " + socket + ": " + read(log));
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.readString(log);
-    } catch (java.io.IOException e) {
-      return e.toString();
-    }
   }
 
   private static String field(String name) throws Exception {

@@ -133,7 +133,7 @@ class SocketActivationTest {
     Path log = dir.resolve("bound.log");
     Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      JsonNode reply = pingWhenUp(socket, process, log);
+      JsonNode reply = VolumedProcess.pingWhenUp(socket, process, log);
       assertTrue(reply.path("ok").asBoolean(), reply.toString());
       process.destroy();
       assertTrue(process.waitFor(60, TimeUnit.SECONDS));
@@ -205,30 +205,6 @@ class SocketActivationTest {
     Files.writeString(file, "volumed.socket.path = \"" + socket + "\"\nvolumed.pools.default.path = \"" + pool
         + "\"\n" + more, StandardCharsets.UTF_8);
     return file;
-  }
-
-  private static JsonNode pingWhenUp(Path socket, Process process, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertTrue(process.isAlive(), () -> "volumed exited: " + read(log));
-      if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-        try (LineClient client = LineClient.connect(socket)) {
-          return client.request("{\"op\":\"ping\"}");
-        } catch (java.io.IOException notYet) {
-          // bound but not yet listening
-        }
-      }
-      Thread.sleep(50); // polling a process we do not control: there is nothing to await on
-    }
-    throw new AssertionError("volumed did not bind " + socket + ": " + read(log));
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.readString(log);
-    } catch (java.io.IOException e) {
-      return e.toString();
-    }
   }
 
   private static final String CLIENT = """

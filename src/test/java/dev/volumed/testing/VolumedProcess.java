@@ -84,6 +84,36 @@ public final class VolumedProcess implements AutoCloseable {
     return new ProcessBuilder(command);
   }
 
+  /**
+   * For a volumed a test started itself (from a package, under systemd-socket-activate): pings it on
+   * socket once it is up, waiting (bounded); fails with its log if it exits first.
+   */
+  public static JsonNode pingWhenUp(Path socket, Process process, Path log) throws Exception {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("volumed exited: " + readQuietly(log));
+      }
+      if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (LineClient client = LineClient.connect(socket)) {
+          return client.request("{\"op\":\"ping\"}");
+        } catch (IOException notYet) {
+          // bound but not yet listening
+        }
+      }
+      Thread.sleep(50); // polling a process we do not control: there is nothing to await on
+    }
+    throw new AssertionError("volumed did not bind " + socket + ": " + readQuietly(log));
+  }
+
+  private static String readQuietly(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
   public Path socket() {
     return socket;
   }
