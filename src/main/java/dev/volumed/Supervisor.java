@@ -73,6 +73,9 @@ public final class Supervisor {
                 .onFailure(SupervisorStrategy.resume()),
             "pool-" + pool.name()));
       }
+      if (!Csi.start(context, settings, Map.copyOf(managers))) {
+        return Behaviors.stopped();
+      }
       rollBackOnShutdown(context, formatter, stores, settings.shutdown().grace());
       // Stopped with the system: it only tells systemd, so nothing of it is worth a restart.
       ActorRef<Readiness.Command> readiness = context.spawn(

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Packages point one way: model at the bottom; settings, protocol and accounting on it; disk and
- * the metrics on those; the actors above; the front end and the CLI on top; systemd's protocols
- * (socket activation, readiness) beside the front end; Main and the guardian (this package) wire
+ * the metrics on those; the actors above; the front end, the CSI services and the CLI on top;
+ * systemd's protocols (socket activation, readiness) beside the front end; the host's loop devices
+ * and mounts (node) under the CSI services alone; Main and the guardian (this package) wire
  * everything. A package cycle, or an arrow the wrong way, fails here.
  */
 class ArchitectureTest {
@@ -36,7 +37,8 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.volumed.model..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
             "dev.volumed.protocol..", "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..",
-            "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.metrics..")
+            "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.metrics..", "dev.volumed.csi..",
+            "dev.volumed.node..")
         .check(classes);
   }
 
@@ -100,6 +102,32 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.volumed.systemd..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.protocol..",
             "dev.volumed.disk..", "dev.volumed.frontend..", "dev.volumed.cli..")
+        .check(classes);
+  }
+
+  /** CSI is a client of the pool managers like the front end: it never reaches a pool's files itself. */
+  @Test
+  void csiReachesPoolsOnlyThroughTheirActors() {
+    noClasses().that().resideInAPackage("dev.volumed.csi..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.disk..",
+            "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.protocol..")
+        .check(classes);
+    noClasses().that().resideOutsideOfPackages("dev.volumed", "dev.volumed.csi..")
+        .should().dependOnClassesThat().resideInAPackage("dev.volumed.csi..")
+        .check(classes);
+  }
+
+  /** The host's loop devices and mounts: blocking calls on the model alone, used by the CSI node service. */
+  @Test
+  void nodeStandsOnTheModelAloneAndServesOnlyCsi() {
+    noClasses().that().resideInAPackage("dev.volumed.node..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
+            "dev.volumed.protocol..", "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..",
+            "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.metrics..", "dev.volumed.csi..")
+        .allowEmptyShould(true) // until the node package has classes
+        .check(classes);
+    noClasses().that().resideOutsideOfPackages("dev.volumed", "dev.volumed.csi..", "dev.volumed.node..")
+        .should().dependOnClassesThat().resideInAPackage("dev.volumed.node..")
         .check(classes);
   }
 

@@ -18,7 +18,7 @@ import java.util.Set;
 /** The {@code volumed} section of the configuration, read once. */
 public record Settings(
     Socket socket, Format format, Batch batch, Accounting accounting, Shutdown shutdown, List<PoolSettings> pools,
-    MetricsSettings metrics, Io io) {
+    MetricsSettings metrics, Io io, CsiSettings csi) {
 
   public Settings {
     pools = List.copyOf(pools);
@@ -130,8 +130,9 @@ public record Settings(
     List<PoolSettings> pools = PoolSettings.readAll(c);
     PoolPaths.check(c, socket.path(), pools);
     MetricsSettings metrics = MetricsSettings.read(c.section("metrics"), pools);
+    CsiSettings csi = CsiSettings.read(c.section("csi"), socket.path());
     return problems.isEmpty()
-        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics, io))
+        ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics, io, csi))
         : new Invalid(problems);
   }
 
