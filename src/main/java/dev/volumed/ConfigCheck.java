@@ -46,6 +46,9 @@ final class ConfigCheck {
           + Watermarks.percent(pool.watermarks().fullPercent()) + " %"
           + ", default " + pool.defaultAllocation().wireName() + " " + pool.defaultFs().wireName());
     }
+    settings.csi().endpoint().ifPresent(endpoint -> out.println("  CSI driver " + settings.csi().driverName()
+        + " as node " + settings.csi().nodeId() + " (topology " + settings.csi().topologyKey() + "="
+        + settings.csi().nodeId() + ") on unix://" + endpoint));
     return GOOD;
   }
 

@@ -65,6 +65,17 @@ class ConfigCheckTest {
         + " max-overcommit-ratio 2.5, reserved-percent 10.0"), outcome.out());
     assertTrue(outcome.out().contains("socket " + dir.resolve("run/volumed.sock")), outcome.out());
     assertEquals(List.of(), made(), "nothing is created");
+    assertTrue(!outcome.out().contains("CSI"), "no CSI unless an endpoint is set: " + outcome.out());
+  }
+
+  @Test
+  void aCsiEndpointIsPrintedWithTheDriverAndTopologyAndNotCreated() throws Exception {
+    Outcome outcome = check(file("volumed.csi { endpoint = \"unix://" + dir.resolve("csi/csi.sock")
+        + "\", node-id = \"node-7\" }\n"));
+    assertEquals(0, outcome.code(), outcome.err());
+    assertTrue(outcome.out().contains("CSI driver csi.volumed.dev as node node-7 (topology csi.volumed.dev/host=node-7)"
+        + " on unix://" + dir.resolve("csi/csi.sock")), outcome.out());
+    assertEquals(List.of(), made(), "nothing is created");
   }
 
   static Stream<Arguments> badFiles() {
