@@ -1,5 +1,9 @@
 # A 1 GiB ext4 volume on the client named "node-1":
 #   nomad volume create deploy/nomad/volume.hcl
+# Nomad sends CreateVolume (and DeleteVolume, and an expand) to one controller it picks among the
+# clients running the plugin, not to the node of topology_request, and volumed makes volumes only
+# in its own pools. So this works on a cluster of one client; on more, make the volume on its host
+# with volumectl and register it instead (volume-register.hcl).
 # A job then claims it with  volume "data" { type = "csi"  source = "vm-disk-1"
 # access_mode = "single-node-writer"  attachment_mode = "file-system" }.
 id        = "vm-disk-1"

@@ -126,7 +126,9 @@ class DeployManifestsTest {
     for (JsonNode storageClass : all("StorageClass")) {
       String name = storageClass.path("metadata").path("name").asText();
       assertEquals("WaitForFirstConsumer", storageClass.path("volumeBindingMode").asText(), name);
-      assertTrue(storageClass.path("allowVolumeExpansion").asBoolean(false), name);
+      // csi-resizer has no per-node mode: one resizer would send every node's volumes to its own volumed.
+      assertEquals(hasContainer("csi-resizer"), storageClass.path("allowVolumeExpansion").asBoolean(false),
+          name + ": expansion offered only with a resizer that reaches the volume's node");
       JsonNode parameters = storageClass.path("parameters");
       parameters.fieldNames().forEachRemaining(key -> assertTrue(
           Set.of("pool", "fs", "allocation", "csi.storage.k8s.io/fstype").contains(key), name + ": parameter " + key));
@@ -299,6 +301,15 @@ class DeployManifestsTest {
     assertTrue(FileSystemType.fromWire(attribute(parameters, "fs")).isPresent());
     assertEquals(attribute(parameters, "fs"), attribute(block(volume, "mount_options"), "fs_type"));
     assertTrue(Allocation.fromWire(attribute(parameters, "allocation")).isPresent());
+
+    // A volume made by volumectl: its external id is volumed's CSI volume id, "<pool>/<name>".
+    String registered = Files.readString(NOMAD.resolve("volume-register.hcl"));
+    assertEquals(id, attribute(registered, "plugin_id"));
+    String externalId = attribute(registered, "external_id");
+    String pool = externalId.substring(0, Math.max(0, externalId.indexOf('/')));
+    assertTrue(nomad.pools().stream().anyMatch(p -> p.name().equals(pool)), "pool of " + externalId);
+    assertEquals(attribute(registered, "name"), externalId.substring(pool.length() + 1));
+    assertTrue(registered.contains("\"" + nomad.csi().topologyKey() + "\" = "), "the topology key");
   }
 
   // --- the volumed.conf -----------------------------------------------------------------------
@@ -341,6 +352,15 @@ class DeployManifestsTest {
     List<JsonNode> found = all(kind);
     assertEquals(1, found.size(), "one " + kind);
     return found.get(0);
+  }
+
+  private static boolean hasContainer(String name) {
+    for (JsonNode c : one("DaemonSet").path("spec").path("template").path("spec").path("containers")) {
+      if (c.path("name").asText().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static JsonNode container(String name) {
