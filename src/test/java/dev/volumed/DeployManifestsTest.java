@@ -180,9 +180,12 @@ class DeployManifestsTest {
     assertEquals(one("ConfigMap").path("metadata").path("name").asText(),
         volume(configMount.path("name").asText()).path("configMap").path("name").asText(), config + " is the ConfigMap's");
     assertEquals("volumed.conf", Path.of(configMount.path("mountPath").asText()).relativize(Path.of(config)).toString());
-    JsonNode kubelet = mountFor(volumed, "/var/lib/kubelet/pods");
-    assertEquals("/var/lib/kubelet", kubelet.path("mountPath").asText());
-    assertEquals("Bidirectional", kubelet.path("mountPropagation").asText(), "volumed's mounts reach kubelet");
+    // kubelet's publish targets and staging paths: volumed's mounts there must reach the host.
+    for (String kubelet : List.of("/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/pv/mount",
+        "/var/lib/kubelet/plugins/kubernetes.io/csi/" + k8sSettings.csi().driverName() + "/hash/globalmount")) {
+      assertEquals(kubelet, onHost(volumed, kubelet), "the same path on the host");
+      assertEquals("Bidirectional", mountFor(volumed, kubelet).path("mountPropagation").asText(), kubelet);
+    }
     assertEquals("/dev", onHost(volumed, "/dev"), "the host's loop devices");
     assertEquals(k8sSettings.socket().path().toString(), onHost(volumed, k8sSettings.socket().path().toString()));
     for (PoolSettings pool : k8sSettings.pools()) {
