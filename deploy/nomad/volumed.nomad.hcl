@@ -4,6 +4,7 @@
 #   nomad plugin status volumed
 # The clients' Docker plugin must allow privileged tasks and host bind mounts:
 #   plugin "docker" { config { allow_privileged = true  volumes { enabled = true } } }
+# and, for volumed's drain on a stop, a client { max_kill_timeout = "90s" }.
 # The image is packaging/container/Containerfile, built and pushed by the operator.
 job "volumed" {
   type        = "system"
@@ -85,7 +86,8 @@ volumed {
 EOH
       }
 
-      # volumed's shutdown grace (30 s) and the roll-back of unfinished images.
+      # volumed's shutdown grace (30 s) and the roll-back of unfinished images. A client caps it at
+      # its max_kill_timeout (30s unless the client's configuration raises it).
       kill_timeout = "90s"
 
       resources {
