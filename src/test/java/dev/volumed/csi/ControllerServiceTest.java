@@ -18,6 +18,7 @@ import dev.volumed.csi.v1.ControllerServiceCapability;
 import dev.volumed.csi.v1.CreateVolumeRequest;
 import dev.volumed.csi.v1.DeleteVolumeRequest;
 import dev.volumed.csi.v1.GetCapacityRequest;
+import dev.volumed.csi.v1.GetCapacityResponse;
 import dev.volumed.csi.v1.ListVolumesRequest;
 import dev.volumed.csi.v1.ListVolumesResponse;
 import dev.volumed.csi.v1.Topology;
@@ -29,6 +30,8 @@ import dev.volumed.csi.v1.VolumeCapability;
 import dev.volumed.csi.v1.VolumeContentSource;
 import dev.volumed.model.Sizes;
 import dev.volumed.testing.HeldOpen;
+import dev.volumed.testing.LineClient;
+import dev.volumed.testing.MkfsCatcher;
 import dev.volumed.testing.VolumedProcess;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -36,6 +39,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +141,28 @@ class ControllerServiceTest {
   }
 
   @Test
+  void aCreateOfAVolumeStillBeingMadeIsAbortedUntilItIsMade() throws Exception {
+    String name = fresh("pending");
+    CreateVolumeRequest request = create(name, Sizes.GIB, Map.of("fs", "ext4")).clearVolumeCapabilities()
+        .addVolumeCapabilities(mount("")).build();
+    // The socket's create, its mkfs made slow (a 512 MiB orphan file) so it is caught and held by SIGSTOP.
+    try (MkfsCatcher catcher = MkfsCatcher.watch(dir.resolve("default")); LineClient client = volumed.connect()) {
+      client.send("{\"op\":\"create\",\"name\":\"" + name + "\",\"size\":\"1G\",\"fs\":\"ext4\","
+          + "\"mkfsArgs\":[\"-O\",\"orphan_file\",\"-E\",\"orphan_file_size=512M\"]}");
+      catcher.awaitStopped(Duration.ofMinutes(1));
+      Status again = failure(() -> csi.blocking().createVolume(request));
+      assertEquals(Status.Code.ABORTED, again.getCode());
+      assertTrue(again.getDescription().contains("pending"), again.toString());
+      assertFalse(allVolumes().stream().anyMatch(v -> v.getVolumeId().equals("default/" + name)),
+          "ListVolumes shows only ready volumes");
+      catcher.resume();
+      JsonNode made = client.read(Duration.ofMinutes(1));
+      assertTrue(made.path("ok").asBoolean(), made.toString());
+      assertEquals("default/" + name, csi.blocking().createVolume(request).getVolume().getVolumeId());
+    }
+  }
+
+  @Test
   void sizesRoundUpToWholeBlocksAndAnImpossibleRangeIsOutOfRange() {
     assertEquals(8192, made(create(fresh("round"), 4097, NONE)).getCapacityBytes());
     assertEquals(Sizes.GIB, made(create(fresh("default-size"), 0, NONE).clearCapacityRange()).getCapacityBytes());
@@ -209,8 +235,10 @@ class ControllerServiceTest {
   @Test
   void getCapacityIsThePoolsSparseOrFallocateFigure() throws Exception {
     JsonNode pool = poolFigures("other");
-    long sparse = csi.blocking().getCapacity(GetCapacityRequest.newBuilder().putParameters("pool", "other").build())
-        .getAvailableCapacity();
+    GetCapacityResponse sparseReply = csi.blocking().getCapacity(GetCapacityRequest.newBuilder()
+        .putParameters("pool", "other").build());
+    long sparse = sparseReply.getAvailableCapacity();
+    assertEquals(sparse / 4096 * 4096, sparseReply.getMaximumVolumeSize().getValue());
     long fallocate = csi.blocking().getCapacity(GetCapacityRequest.newBuilder().putParameters("pool", "other")
         .putParameters("allocation", "full").build()).getAvailableCapacity();
     assertEquals(pool.path("availableForSparseBytes").asLong(), sparse);
