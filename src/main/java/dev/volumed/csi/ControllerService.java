@@ -211,6 +211,9 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       }
       long size = CapacityRanges.size(request.getCapacityRange());
       return found(request.getVolumeId()).thenCompose(found -> {
+        if (found.volume().state() == Volume.State.CREATING) {
+          throw pending("volume " + request.getVolumeId() + " is still being made");
+        }
         long now = found.volume().spec().size();
         if (now >= size) {
           return CompletableFuture.completedFuture(expanded(now));
