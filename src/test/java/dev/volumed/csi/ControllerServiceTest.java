@@ -155,6 +155,7 @@ class ControllerServiceTest {
       assertTrue(again.getDescription().contains("pending"), again.toString());
       assertFalse(allVolumes().stream().anyMatch(v -> v.getVolumeId().equals("default/" + name)),
           "ListVolumes shows only ready volumes");
+      assertEquals(Status.Code.ABORTED, failure(() -> expand("default/" + name, 2 * Sizes.GIB)).getCode());
       catcher.resume();
       JsonNode made = client.read(Duration.ofMinutes(1));
       assertTrue(made.path("ok").asBoolean(), made.toString());
