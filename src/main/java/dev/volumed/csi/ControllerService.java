@@ -1,5 +1,6 @@
 package dev.volumed.csi;
 
+import com.google.protobuf.Int64Value;
 import dev.volumed.actors.CreateWorker;
 import dev.volumed.actors.DeleteWorker;
 import dev.volumed.actors.InPlaceOutput;
@@ -26,6 +27,7 @@ import dev.volumed.model.Volume;
 import dev.volumed.model.VolumeException;
 import dev.volumed.settings.CsiSettings;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -189,7 +191,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
         long available = Math.max(0, parameters.allocationOrDefault().reservesBlocks()
             ? stats.availableForFallocateBytes() : stats.availableForSparseBytes());
         return GetCapacityResponse.newBuilder().setAvailableCapacity(available)
-            .setMaximumVolumeSize(com.google.protobuf.Int64Value.of(available / CapacityRanges.BLOCK
+            .setMaximumVolumeSize(Int64Value.of(available / CapacityRanges.BLOCK
                 * CapacityRanges.BLOCK))
             .build();
       });
@@ -268,7 +270,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
   }
 
-  private static io.grpc.StatusRuntimeException pending(String message) {
+  private static StatusRuntimeException pending(String message) {
     return Status.ABORTED.withDescription(message + "; an operation on this volume is pending, try again")
         .asRuntimeException();
   }
