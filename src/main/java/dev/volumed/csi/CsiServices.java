@@ -9,6 +9,7 @@ public final class CsiServices {
   private CsiServices() {}
 
   public static List<BindableService> of(CsiSettings settings, String version, Pools pools) {
-    return List.of(new IdentityService(settings.driverName(), version, pools));
+    return List.of(new IdentityService(settings.driverName(), version, pools),
+        new NodeService(settings, pools, dev.volumed.node.NodeHost.at(settings.stateDir())));
   }
 }

@@ -1,0 +1,246 @@
+package dev.volumed.csi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.volumed.csi.v1.NodeGetVolumeStatsRequest;
+import dev.volumed.csi.v1.NodeGetVolumeStatsResponse;
+import dev.volumed.csi.v1.NodePublishVolumeRequest;
+import dev.volumed.csi.v1.NodeStageVolumeRequest;
+import dev.volumed.csi.v1.NodeUnpublishVolumeRequest;
+import dev.volumed.csi.v1.NodeUnstageVolumeRequest;
+import dev.volumed.csi.v1.VolumeCapability;
+import dev.volumed.csi.v1.VolumeUsage;
+import dev.volumed.testing.CsiClient;
+import dev.volumed.testing.Guest;
+import dev.volumed.testing.HostMounts;
+import dev.volumed.testing.Tools;
+import dev.volumed.testing.VolumedProcess;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CSI node service of a real volumed, as root: real loop devices, real mounts, a real gRPC client. */
+class NodeServiceTest {
+  @TempDir
+  static Path dir;
+
+  private static VolumedProcess volumed;
+  private static CsiClient csi;
+  private static final AtomicInteger serial = new AtomicInteger();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Guest.assumeRoot();
+    Tools.assumeInstalled("mkfs.ext4", "setpriv", "mount");
+    Path config = NodeDaemons.config(dir);
+    volumed = VolumedProcess.start(config, dir.resolve("volumed.sock"), dir.resolve("volumed.log"));
+    csi = CsiClient.connect(dir.resolve("csi.sock"), volumed.pid());
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    HostMounts.cleanUp(dir.resolve("node"), dir.resolve("pool"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (csi != null) {
+      csi.close();
+    }
+    if (volumed != null) {
+      volumed.close();
+    }
+  }
+
+  @Test
+  void stagesPublishesAndUndoesAMountVolume() throws Exception {
+    String name = fresh("ext4", "32M");
+    Path image = dir.resolve("pool").resolve(name);
+    Path staging = Files.createDirectories(dir.resolve("node/" + name + "/stage"));
+    Path target = dir.resolve("node/" + name + "/mnt/target");
+    Files.createDirectories(target.getParent());
+
+    csi.node().nodeStageVolume(stage(name, staging, mount(""), mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)));
+    csi.node().nodeStageVolume(stage(name, staging, mount("ext4"), mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)));
+    assertEquals(List.of(staging), HostMounts.under(staging));
+    assertEquals(1, HostMounts.loopsOf(image).size());
+
+    csi.node().nodePublishVolume(publish(name, staging, target, mount(""), false));
+    csi.node().nodePublishVolume(publish(name, staging, target, mount(""), false));
+    assertEquals(List.of(target), HostMounts.under(target));
+    Files.writeString(target.resolve("hello.txt"), "hello", StandardCharsets.UTF_8);
+    assertEquals("hello", Files.readString(staging.resolve("hello.txt")));
+
+    NodeGetVolumeStatsResponse stats = csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId("default/" + name).setVolumePath(target.toString()).build());
+    VolumeUsage bytes = stats.getUsageList().stream().filter(u -> u.getUnit() == VolumeUsage.Unit.BYTES).findFirst()
+        .orElseThrow();
+    VolumeUsage inodes = stats.getUsageList().stream().filter(u -> u.getUnit() == VolumeUsage.Unit.INODES)
+        .findFirst().orElseThrow();
+    assertTrue(bytes.getTotal() > 16L << 20 && bytes.getTotal() <= 32L << 20, stats.toString());
+    assertTrue(bytes.getUsed() > 0 && bytes.getAvailable() > 0, stats.toString());
+    assertTrue(inodes.getTotal() > 0 && inodes.getUsed() >= 12 && inodes.getAvailable() > 0, stats.toString());
+    assertEquals(Status.Code.NOT_FOUND, code(() -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId("default/" + name).setVolumePath(dir.resolve("elsewhere").toString()).build())));
+
+    JsonNode delete = volumed.request("{\"op\":\"delete\",\"name\":\"" + name + "\"}");
+    assertEquals("BUSY", delete.path("error").path("code").asText(), delete.toString());
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> csi.node().nodeUnstageVolume(unstage(name, staging))));
+
+    csi.node().nodeUnpublishVolume(unpublish(name, target));
+    assertFalse(Files.exists(target), "CSI: the target path is removed at unpublish");
+    csi.node().nodeUnpublishVolume(unpublish(name, target));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+    assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + name)));
+    assertEquals(List.of(), HostMounts.loopsOf(image));
+    assertTrue(volumed.request("{\"op\":\"delete\",\"name\":\"" + name + "\"}").path("ok").asBoolean());
+  }
+
+  @Test
+  void stagesAndPublishesABlockVolumeAsItsDevice() throws Exception {
+    String name = fresh("none", "8M");
+    Path image = dir.resolve("pool").resolve(name);
+    Path staging = Files.createDirectories(dir.resolve("node/" + name + "/stage"));
+    Path target = dir.resolve("node/" + name + "/dev/target");
+    Files.createDirectories(target.getParent());
+    VolumeCapability.Builder block = VolumeCapability.newBuilder()
+        .setBlock(VolumeCapability.BlockVolume.getDefaultInstance());
+
+    csi.node().nodeStageVolume(stage(name, staging, block, mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)));
+    csi.node().nodeStageVolume(stage(name, staging, block, mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)));
+    assertEquals(List.of(), HostMounts.under(staging), "a block stage mounts nothing");
+    assertEquals(1, HostMounts.loopsOf(image).size());
+
+    csi.node().nodePublishVolume(publish(name, staging, target, block, false));
+    assertEquals(List.of(target), HostMounts.under(target));
+    byte[] written = "written through the published device".getBytes(StandardCharsets.US_ASCII);
+    try (RandomAccessFile device = new RandomAccessFile(target.toFile(), "rw")) {
+      device.seek(4096);
+      device.write(written);
+      device.getFD().sync();
+    }
+    Guest.run("blockdev", "--flushbufs", HostMounts.loopsOf(image).get(0));
+    byte[] read = new byte[written.length];
+    try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
+      file.seek(4096);
+      file.readFully(read);
+    }
+    assertArrayEquals(written, read);
+    NodeGetVolumeStatsResponse stats = csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId("default/" + name).setVolumePath(target.toString()).build());
+    assertEquals(8L << 20, stats.getUsage(0).getTotal(), stats.toString());
+
+    csi.node().nodeUnpublishVolume(unpublish(name, target));
+    assertFalse(Files.exists(target));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+    assertEquals(List.of(), HostMounts.loopsOf(image));
+  }
+
+  @Test
+  void aReadOnlyPublishRefusesWritesAndAReaderModeAttachesReadOnly() throws Exception {
+    String name = fresh("ext4", "32M");
+    Path image = dir.resolve("pool").resolve(name);
+    Path staging = Files.createDirectories(dir.resolve("node/" + name + "/stage"));
+    Path target = dir.resolve("node/" + name + "/ro");
+    csi.node().nodeStageVolume(stage(name, staging, mount(""), mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)));
+    csi.node().nodePublishVolume(publish(name, staging, target, mount(""), true));
+    assertThrows(IOException.class, () -> Files.writeString(target.resolve("x"), "x"));
+    Files.writeString(staging.resolve("x"), "the staging mount stays writable");
+    csi.node().nodeUnpublishVolume(unpublish(name, target));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+
+    csi.node().nodeStageVolume(stage(name, staging, mount(""),
+        mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)));
+    String loop = HostMounts.loopsOf(image).get(0);
+    assertEquals("1", Files.readString(Path.of("/sys/block", Path.of(loop).getFileName().toString(), "ro")).strip());
+    assertThrows(IOException.class, () -> Files.writeString(staging.resolve("y"), "y"));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+    assertEquals(List.of(), HostMounts.loopsOf(image));
+  }
+
+  @Test
+  void refusesWhatItCannotServeWithCsiCodes() throws Exception {
+    String raw = fresh("none", "8M");
+    Path staging = Files.createDirectories(dir.resolve("node/" + raw + "/stage"));
+    VolumeCapability.Builder writer = mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER);
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        NodeStageVolumeRequest.newBuilder().setStagingTargetPath(staging.toString()).build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        NodeStageVolumeRequest.newBuilder().setVolumeId("default/" + raw).setStagingTargetPath(staging.toString())
+            .build())));
+    assertEquals(Status.Code.NOT_FOUND, code(() -> csi.node().nodeStageVolume(
+        stage("no-such-volume.img", staging, mount(""), writer))));
+    assertEquals(Status.Code.NOT_FOUND, code(() -> csi.node().nodeStageVolume(
+        stage(raw, staging, mount(""), writer).toBuilder().setVolumeId("nopool/" + raw).build())));
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> csi.node().nodeStageVolume(
+        stage(raw, staging, mount(""), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(raw, staging, mount(""), mode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> csi.node().nodePublishVolume(
+        publish(raw, staging, dir.resolve("node/" + raw + "/t"), mount(""), false))));
+    String ext4 = fresh("ext4", "32M");
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, staging, mount("xfs"), writer))));
+    assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + raw)));
+    assertEquals(List.of(), HostMounts.loopsOf(dir.resolve("pool").resolve(ext4)));
+  }
+
+  private static String fresh(String fs, String size) throws Exception {
+    String name = "node" + serial.incrementAndGet() + ".img";
+    volumed.result("{\"op\":\"create\",\"name\":\"" + name + "\",\"size\":\"" + size + "\",\"fs\":\"" + fs + "\"}");
+    return name;
+  }
+
+  static VolumeCapability.Builder mount(String fs) {
+    return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fs));
+  }
+
+  static VolumeCapability.Builder mode(VolumeCapability.AccessMode.Mode mode) {
+    return mount("").setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
+  }
+
+  static NodeStageVolumeRequest stage(String name, Path staging, VolumeCapability.Builder access,
+      VolumeCapability.Builder mode) {
+    return NodeStageVolumeRequest.newBuilder().setVolumeId("default/" + name).setStagingTargetPath(staging.toString())
+        .setVolumeCapability(access.clone().setAccessMode(mode.getAccessMode())).build();
+  }
+
+  static NodePublishVolumeRequest publish(String name, Path staging, Path target, VolumeCapability.Builder access,
+      boolean readOnly) {
+    return NodePublishVolumeRequest.newBuilder().setVolumeId("default/" + name)
+        .setStagingTargetPath(staging.toString()).setTargetPath(target.toString()).setReadonly(readOnly)
+        .setVolumeCapability(access.clone().setAccessMode(VolumeCapability.AccessMode.newBuilder()
+            .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))).build();
+  }
+
+  static NodeUnpublishVolumeRequest unpublish(String name, Path target) {
+    return NodeUnpublishVolumeRequest.newBuilder().setVolumeId("default/" + name).setTargetPath(target.toString())
+        .build();
+  }
+
+  static NodeUnstageVolumeRequest unstage(String name, Path staging) {
+    return NodeUnstageVolumeRequest.newBuilder().setVolumeId("default/" + name)
+        .setStagingTargetPath(staging.toString()).build();
+  }
+
+  static Status.Code code(Runnable call) {
+    return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
+  }
+}
