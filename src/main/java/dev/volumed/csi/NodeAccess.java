@@ -12,6 +12,9 @@ import java.util.List;
  * system and mount flags), and whether only for reading. Decided here once for stage and publish.
  */
 record NodeAccess(boolean block, boolean readOnly, String fsType, List<String> mountFlags) {
+  /** Options mount(8) takes with -o that make it do something else than mount the file system on the device. */
+  private static final java.util.Set<String> NOT_MOUNT_OPTIONS = java.util.Set.of("bind", "rbind", "move", "remount",
+      "loop", "offset", "sizelimit", "X-mount.mkdir", "x-mount.mkdir");
 
   /** The access a capability asks for; INVALID_ARGUMENT when it is missing or asks for what volumed cannot give. */
   static NodeAccess of(boolean present, VolumeCapability capability) {
@@ -33,9 +36,14 @@ record NodeAccess(boolean block, boolean readOnly, String fsType, List<String> m
     };
     List<String> flags = block ? List.of() : capability.getMount().getMountFlagsList();
     for (String flag : flags) {
-      if (flag.isBlank() || flag.indexOf('\0') >= 0 || flag.indexOf('\n') >= 0) {
+      if (flag.isBlank() || flag.indexOf('\0') >= 0 || flag.indexOf('\n') >= 0 || flag.indexOf(',') >= 0) {
         throw Statuses.invalid("mount flag " + flag.replace("\0", "\\0").replace("\n", "\\n") + " is empty or holds"
-            + " a NUL or a newline");
+            + " a comma, a NUL or a newline: give each option as a flag of its own");
+      }
+      String option = flag.contains("=") ? flag.substring(0, flag.indexOf('=')) : flag;
+      if (NOT_MOUNT_OPTIONS.contains(option)) {
+        throw Statuses.invalid("mount flag " + flag + " would change what the mount is (a bind, a move, a remount or"
+            + " another loop device), not how the volume's file system is mounted");
       }
     }
     return new NodeAccess(block, readOnly, block ? "" : capability.getMount().getFsType(), flags);

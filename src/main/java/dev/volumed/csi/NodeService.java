@@ -77,8 +77,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> reply) {
     run(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
-      Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
-          "staging_target_path");
+      Path staging = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(),
+          "staging_target_path"), "staging_target_path"));
       NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
       VolumeIds ids = NodeAccess.id(id);
       return ready(ids).thenApplyAsync(found -> blocking(() -> {
@@ -106,7 +106,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> reply) {
     run(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
-      Path target = NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"), "target_path");
+      Path target = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"),
+          "target_path"));
       NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
       // STAGE_UNSTAGE_VOLUME is claimed, so the CO stages first and names the staging path here.
       Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
@@ -161,6 +162,26 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(size).build();
       }), blocking);
     });
+  }
+
+  /**
+   * A path volumed mounts on: never in or around a pool folder or the state folder, where a mount
+   * would hide images or notes from volumed itself.
+   */
+  private Path outsideVolumed(Path path) {
+    for (Pools.Pool pool : pools.all()) {
+      Path folder = pool.settings().path().toAbsolutePath().normalize();
+      if (path.startsWith(folder) || folder.startsWith(path)) {
+        throw Statuses.invalid(path + " is in or around the folder of pool " + pool.name() + " (" + folder
+            + "); volumed does not mount there");
+      }
+    }
+    Path state = settings.stateDir().toAbsolutePath().normalize();
+    if (path.startsWith(state) || state.startsWith(path)) {
+      throw Statuses.invalid(path + " is in or around volumed.csi.state-dir (" + state + "); volumed does not mount"
+          + " there");
+    }
+    return path;
   }
 
   private static NodeGetVolumeStatsResponse stats(Usage usage) {

@@ -40,17 +40,19 @@ final class Publishes {
     Optional<Note> existing = host.notes().at(Note.Kind.PUBLISH, target);
     if (existing.isPresent()) {
       Note note = existing.get();
-      if (!note.volumeId().equals(volumeId)) {
+      boolean intact = note.done() && host.intact(note);
+      if (intact && !note.volumeId().equals(volumeId)) {
         throw new NodeException(NodeException.Kind.CONFLICT, target + " is where volume " + note.volumeId()
             + " is published");
       }
-      if (note.done() && host.intact(note)) {
+      if (intact) {
         if (note.readOnly() != ro) {
           throw new NodeException(NodeException.Kind.CONFLICT, "volume " + volumeId + " is already published at "
               + target + (note.readOnly() ? " read-only" : " read-write"));
         }
         return;
       }
+      // Half made, or gone (unmounted by hand): its note goes, and the publish is made again.
       host.undo(note);
     }
     Optional<Mounts.Mount> mounted = host.mounts().at(target);

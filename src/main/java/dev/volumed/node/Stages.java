@@ -50,6 +50,10 @@ final class Stages {
       host.undo(note); // half there (unmounted or detached by hand): made again below
     }
     Optional<Note> other = host.notes().at(Note.Kind.STAGE, r.staging());
+    if (other.isPresent() && !host.intact(other.get())) {
+      host.undo(other.get()); // another volume's stage there that is gone: its note goes
+      other = Optional.empty();
+    }
     if (other.isPresent()) {
       throw new NodeException(NodeException.Kind.CONFLICT, r.staging() + " is the staging path of volume "
           + other.get().volumeId());

@@ -198,8 +198,42 @@ class NodeServiceTest {
     String ext4 = fresh("ext4", "32M");
     assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
         stage(ext4, staging, mount("xfs"), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, dir.resolve("pool/over-the-images"), mount(""), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, dir.resolve("state"), mount(""), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, staging, mountWith("bind"), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, staging, mountWith("noatime,remount"), writer))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> csi.node().nodeStageVolume(
+        stage(ext4, Path.of("relative/stage"), mount(""), writer))));
     assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + raw)));
+    assertEquals(List.of(), HostMounts.under(dir.resolve("pool")));
     assertEquals(List.of(), HostMounts.loopsOf(dir.resolve("pool").resolve(ext4)));
+    try (var notes = Files.list(dir.resolve("state"))) {
+      assertEquals(0, notes.filter(f -> f.toString().contains(ext4)).count());
+    }
+  }
+
+  @Test
+  void stagesWithTheMountFlagsAndAnswersAStageAtAnotherPathOrInAnotherWay() throws Exception {
+    String name = fresh("ext4", "32M");
+    Path staging = Files.createDirectories(dir.resolve("node/" + name + "/stage"));
+    Path other = Files.createDirectories(dir.resolve("node/" + name + "/other"));
+    VolumeCapability.Builder writer = mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER);
+    csi.node().nodeStageVolume(stage(name, staging, mountWith("noatime"), writer));
+    String options = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .filter(l -> l.split(" ")[4].equals(staging.toString())).findFirst().orElseThrow().split(" ")[5];
+    assertTrue(options.contains("noatime"), options);
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> csi.node().nodeStageVolume(
+        stage(name, other, mount(""), writer))));
+    assertEquals(Status.Code.ALREADY_EXISTS, code(() -> csi.node().nodeStageVolume(
+        stage(name, staging, mount(""), mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)))));
+    assertEquals(Status.Code.ALREADY_EXISTS, code(() -> csi.node().nodeStageVolume(stage(name, staging,
+        VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance()), writer))));
+    csi.node().nodeUnstageVolume(unstage(name, staging));
+    assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + name)));
   }
 
   private static String fresh(String fs, String size) throws Exception {
@@ -210,6 +244,10 @@ class NodeServiceTest {
 
   static VolumeCapability.Builder mount(String fs) {
     return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fs));
+  }
+
+  static VolumeCapability.Builder mountWith(String flag) {
+    return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().addMountFlags(flag));
   }
 
   static VolumeCapability.Builder mode(VolumeCapability.AccessMode.Mode mode) {
