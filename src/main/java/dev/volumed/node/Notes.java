@@ -1,8 +1,10 @@
 package dev.volumed.node;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
+import java.io.Writer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -105,8 +107,9 @@ public final class Notes {
     Path temp = dir.resolve(file.getFileName() + TEMP);
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-        note.properties().store(out, "volumed CSI node: what it made at " + note.target());
+          StandardOpenOption.WRITE);
+          Writer out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8)) {
+        note.properties().store(out, "volumed CSI node: what it made (or was making) at one path");
         out.flush();
         channel.force(true);
       }
