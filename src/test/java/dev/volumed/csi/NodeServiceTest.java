@@ -236,6 +236,36 @@ class NodeServiceTest {
     assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + name)));
   }
 
+  @Test
+  void eightVolumesStagedAtOnceEachGetALoopDeviceOfTheirOwn() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      names.add(fresh("ext4", "32M"));
+    }
+    VolumeCapability.Builder writer = mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER);
+    List<java.util.concurrent.CompletableFuture<?>> stages = new java.util.ArrayList<>();
+    for (String name : names) {
+      Path staging = Files.createDirectories(dir.resolve("node/" + name + "/stage"));
+      stages.add(java.util.concurrent.CompletableFuture.runAsync(() -> csi.node().nodeStageVolume(
+          stage(name, staging, mount(""), writer))));
+    }
+    for (java.util.concurrent.CompletableFuture<?> stage : stages) {
+      stage.get(2, java.util.concurrent.TimeUnit.MINUTES);
+    }
+    java.util.Set<String> devices = new java.util.HashSet<>();
+    for (String name : names) {
+      List<String> loops = HostMounts.loopsOf(dir.resolve("pool").resolve(name));
+      assertEquals(1, loops.size(), name + ": " + loops);
+      devices.add(loops.get(0));
+      assertEquals(List.of(dir.resolve("node/" + name + "/stage")), HostMounts.under(dir.resolve("node/" + name)));
+    }
+    assertEquals(8, devices.size(), devices::toString);
+    for (String name : names) {
+      csi.node().nodeUnstageVolume(unstage(name, dir.resolve("node/" + name + "/stage")));
+      assertEquals(List.of(), HostMounts.loopsOf(dir.resolve("pool").resolve(name)));
+    }
+  }
+
   private static String fresh(String fs, String size) throws Exception {
     String name = "node" + serial.incrementAndGet() + ".img";
     volumed.result("{\"op\":\"create\",\"name\":\"" + name + "\",\"size\":\"" + size + "\",\"fs\":\"" + fs + "\"}");
