@@ -52,7 +52,8 @@ final class HostState {
       return top;
     }
     boolean ours = note.block()
-        ? top.get().root().equals("/" + device.get().getFileName())
+        // The bind of /dev/loopN: its root is the node's path in the file system holding /dev ("/loopN" on devtmpfs).
+        ? top.get().root().endsWith("/" + device.get().getFileName())
         : top.get().majorMinor().equals(loops.majorMinor(device.get()));
     return ours ? top : Optional.empty();
   }
