@@ -74,13 +74,14 @@ final class HostState {
         mounts.unmount(note.target());
       }
     }
-    if (note.kind() == Note.Kind.STAGE) {
+    if (note.kind() == Note.Kind.PUBLISH) {
+      removeTarget(note.target());
+    }
+    if (note.kind() == Note.Kind.STAGE || note.ownDevice()) {
       Optional<Path> device = ownDevice(note);
       if (device.isPresent()) {
         loops.detach(device.get());
       }
-    } else {
-      removeTarget(note.target());
     }
     notes.remove(note);
   }

@@ -15,23 +15,31 @@ import java.util.Properties;
  * @param target the staging path of a stage, the target path of a publish
  * @param device the loop device, once one is picked
  * @param fsType the file system mounted (a mount stage); empty for block
+ * @param ownDevice a publish with a loop device of its own (a read-only publish of a block volume staged
+ *     read-write: a read-only bind of a device file would not stop writes, a read-only device does)
  */
 public record Note(Kind kind, String volumeId, Path target, Path image, FileKey imageKey, boolean block,
-    boolean readOnly, String fsType, Optional<Path> device, boolean done) {
+    boolean readOnly, String fsType, Optional<Path> device, boolean done, boolean ownDevice) {
 
   public enum Kind { STAGE, PUBLISH }
 
   public Note withDevice(Path device) {
-    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, Optional.of(device), done);
+    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, Optional.of(device), done,
+        ownDevice);
   }
 
   public Note completed() {
-    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, device, true);
+    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, device, true, ownDevice);
   }
 
-  /** The publish of this stage at target. */
+  /** The publish of this stage at target, through the stage's device. */
   public Note publishedAt(Path at, boolean readOnlyPublish) {
-    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, readOnlyPublish, fsType, device, false);
+    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, readOnlyPublish, fsType, device, false, false);
+  }
+
+  /** The publish of this stage at target through a read-only loop device of its own, not yet picked. */
+  public Note publishedReadOnlyOnOwnDevice(Path at) {
+    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, true, fsType, Optional.empty(), false, true);
   }
 
   Properties properties() {
@@ -46,6 +54,7 @@ public record Note(Kind kind, String volumeId, Path target, Path image, FileKey 
     p.setProperty("fs", fsType);
     device.ifPresent(d -> p.setProperty("device", d.toString()));
     p.setProperty("done", Boolean.toString(done));
+    p.setProperty("own-device", Boolean.toString(ownDevice));
     return p;
   }
 
@@ -53,7 +62,8 @@ public record Note(Kind kind, String volumeId, Path target, Path image, FileKey 
     return new Note(Kind.valueOf(required(p, "kind").toUpperCase(Locale.ROOT)), required(p, "volume"),
         Path.of(required(p, "target")), Path.of(required(p, "image")), FileKey.parse(required(p, "image-key")),
         required(p, "access").equals("block"), Boolean.parseBoolean(required(p, "read-only")), p.getProperty("fs", ""),
-        Optional.ofNullable(p.getProperty("device")).map(Path::of), Boolean.parseBoolean(required(p, "done")));
+        Optional.ofNullable(p.getProperty("device")).map(Path::of), Boolean.parseBoolean(required(p, "done")),
+        Boolean.parseBoolean(p.getProperty("own-device", "false")));
   }
 
   private static String required(Properties p, String key) {

@@ -32,11 +32,6 @@ final class Publishes {
           + " volume");
     }
     boolean ro = readOnly || stage.readOnly();
-    // A read-only bind of a device file does not stop writes through it: only a read-only loop device does.
-    if (block && ro && !stage.readOnly()) {
-      throw new NodeException(NodeException.Kind.INVALID, "block volume " + volumeId + " is staged read-write, and a"
-          + " read-only publish of a block volume needs it staged with a read-only access mode");
-    }
     Optional<Note> existing = host.notes().at(Note.Kind.PUBLISH, target);
     if (existing.isPresent()) {
       Note note = existing.get();
@@ -61,13 +56,20 @@ final class Publishes {
           + " already mounted at " + target);
     }
     prepareTarget(target, block);
-    Note note = stage.publishedAt(target, ro);
+    // A read-only bind of a device file does not stop writes through it: a block volume staged
+    // read-write is published read-only through a read-only loop device of its own.
+    boolean ownDevice = block && ro && !stage.readOnly();
+    Note note = ownDevice ? stage.publishedReadOnlyOnOwnDevice(target) : stage.publishedAt(target, ro);
     host.notes().write(note);
     try {
-      host.mounts().bind(block ? stage.device().orElseThrow() : staging, target, ro);
+      if (ownDevice) {
+        note = note.withDevice(host.loops().attach(stage.image(), stage.imageKey(), true,
+            picked -> host.notes().write(stage.publishedReadOnlyOnOwnDevice(target).withDevice(picked))));
+      }
+      host.mounts().bind(block ? note.device().orElseThrow() : staging, target, ro);
       host.notes().write(note.completed());
     } catch (NodeException | RuntimeException e) {
-      host.undoQuietly(note, e);
+      host.undoQuietly(host.notes().at(Note.Kind.PUBLISH, target).orElse(note), e);
       throw e;
     }
   }

@@ -62,7 +62,7 @@ final class Stages {
       prepareFolder(r.staging());
     }
     Note note = new Note(Note.Kind.STAGE, r.volumeId(), r.staging(), r.image(), r.imageKey(), r.block(), r.readOnly(),
-        r.block() ? "" : r.fsType(), Optional.empty(), false);
+        r.block() ? "" : r.fsType(), Optional.empty(), false, false);
     host.notes().write(note);
     try {
       Path device = host.loops().attach(r.image(), r.imageKey(), r.readOnly(),

@@ -147,10 +147,33 @@ class NodeServiceTest {
         .setVolumeId("default/" + name).setVolumePath(target.toString()).build());
     assertEquals(8L << 20, stats.getUsage(0).getTotal(), stats.toString());
 
+    // Read-only beside it: a read-only loop device of its own, since a read-only bind of a device file stops no write.
+    Path readOnly = dir.resolve("node/" + name + "/dev/ro");
+    csi.node().nodePublishVolume(publish(name, staging, readOnly, block, true));
+    csi.node().nodePublishVolume(publish(name, staging, readOnly, block, true));
+    List<String> loops = HostMounts.loopsOf(image);
+    assertEquals(2, loops.size(), loops::toString);
+    assertEquals(1, loops.stream().filter(l -> readOnlyDevice(l)).count(), loops::toString);
+    assertThrows(IOException.class, () -> {
+      try (RandomAccessFile device = new RandomAccessFile(readOnly.toFile(), "rw")) {
+        device.write(written);
+      }
+    });
+    csi.node().nodeUnpublishVolume(unpublish(name, readOnly));
+    assertEquals(1, HostMounts.loopsOf(image).size(), "the read-only publish's own device is detached with it");
+
     csi.node().nodeUnpublishVolume(unpublish(name, target));
     assertFalse(Files.exists(target));
     csi.node().nodeUnstageVolume(unstage(name, staging));
     assertEquals(List.of(), HostMounts.loopsOf(image));
+  }
+
+  private static boolean readOnlyDevice(String loop) {
+    try {
+      return Files.readString(Path.of("/sys/block", Path.of(loop).getFileName().toString(), "ro")).strip().equals("1");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
