@@ -105,6 +105,20 @@ class NodeHostTest {
   }
 
   @Test
+  void aPublishCutShortAfterItsBindIsUnmountedAndItsTargetRemovedWhileTheStageIsKept() throws Exception {
+    node.stage("default/vol.img", image, staging, false, false, "ext4", List.of());
+    Note stage = node.host().notes().at(Note.Kind.STAGE, staging).orElseThrow();
+    Files.createDirectories(target);
+    node.host().notes().write(stage.publishedAt(target, false)); // the intent, as publish writes it
+    assertEquals(0, Guest.run("mount", "--bind", staging.toString(), target.toString()).exit());
+    List<String> done = Recovery.run(NodeHost.at(dir.resolve("state")));
+    assertTrue(done.contains("undid the half-made publish of default/vol.img at " + target), done::toString);
+    assertEquals(List.of(staging), HostMounts.under(dir.resolve("node")));
+    assertTrue(Files.notExists(target), "the target made for the publish is removed");
+    assertEquals(List.of(stage), node.host().notes().all());
+  }
+
+  @Test
   void notesWhoseMountOrLoopDeviceWasTakenAwayByHandAreDroppedAndWhatIsLeftIsUndone() throws Exception {
     stageAndPublish();
     assertEquals(0, Guest.run("umount", target.toString()).exit());
