@@ -117,6 +117,14 @@ public final class NodeHost {
       Path device = host.ownDevice(stage).orElseThrow(() -> new NodeException(NodeException.Kind.PRECONDITION,
           "the loop device of volume " + volumeId + " is gone; stage it again"));
       host.loops().refresh(device);
+      for (Note publish : host.notes().of(volumeId)) {
+        if (publish.ownDevice()) {
+          Optional<Path> own = host.ownDevice(publish);
+          if (own.isPresent()) {
+            host.loops().refresh(own.get()); // a read-only publish's own device grows with the image too
+          }
+        }
+      }
       if (!stage.block() && !stage.readOnly()) {
         Growth.grow(host, stage, device);
       }

@@ -159,6 +159,16 @@ class NodeServiceTest {
         device.write(written);
       }
     });
+    // The image grown behind the loop devices (as a resize would while nothing held it): both see the new size.
+    try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+      file.setLength(16L << 20);
+    }
+    assertEquals(16L << 20, csi.node().nodeExpandVolume(dev.volumed.csi.v1.NodeExpandVolumeRequest.newBuilder()
+        .setVolumeId("default/" + name).setVolumePath(target.toString()).build()).getCapacityBytes());
+    for (String loop : HostMounts.loopsOf(image)) {
+      assertEquals(String.valueOf((16L << 20) / 512), Files.readString(Path.of("/sys/block",
+          Path.of(loop).getFileName().toString(), "size")).strip(), loop);
+    }
     csi.node().nodeUnpublishVolume(unpublish(name, readOnly));
     assertEquals(1, HostMounts.loopsOf(image).size(), "the read-only publish's own device is detached with it");
 
