@@ -30,7 +30,6 @@ import dev.volumed.settings.CsiSettings;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -81,7 +80,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           "staging_target_path"), "staging_target_path"));
       NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
       VolumeIds ids = NodeAccess.id(id);
-      return ready(ids).thenApplyAsync(found -> blocking(() -> {
+      return afterRecovery().thenCompose(recovered -> ready(ids)).thenApplyAsync(found -> blocking(() -> {
         String fs = access.block() ? "" : access.fsFor(found.volume(), id);
         host.stage(id, found.image(), staging, access.block(), access.readOnly(), fs, access.mountFlags());
         return NodeStageVolumeResponse.getDefaultInstance();
@@ -95,10 +94,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
           "staging_target_path");
-      return CompletableFuture.supplyAsync(() -> blocking(() -> {
+      return onHost(() -> blocking(() -> {
         host.unstage(id, staging);
         return NodeUnstageVolumeResponse.getDefaultInstance();
-      }), blocking);
+      }));
     });
   }
 
@@ -113,10 +112,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
           "staging_target_path");
       boolean readOnly = request.getReadonly() || access.readOnly();
-      return CompletableFuture.supplyAsync(() -> blocking(() -> {
+      return onHost(() -> blocking(() -> {
         host.publish(id, staging, target, access.block(), readOnly);
         return NodePublishVolumeResponse.getDefaultInstance();
-      }), blocking);
+      }));
     });
   }
 
@@ -126,10 +125,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     run(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path target = NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"), "target_path");
-      return CompletableFuture.supplyAsync(() -> blocking(() -> {
+      return onHost(() -> blocking(() -> {
         host.unpublish(id, target);
         return NodeUnpublishVolumeResponse.getDefaultInstance();
-      }), blocking);
+      }));
     });
   }
 
@@ -140,7 +139,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       String path = NodeAccess.required(request.getVolumePath(), "volume_path");
       NodeAccess.id(id);
       Path at = NodeAccess.lookedAt(path, id);
-      return CompletableFuture.supplyAsync(() -> blocking(() -> stats(host.usage(id, at))), blocking);
+      return onHost(() -> blocking(() -> stats(host.usage(id, at))));
     });
   }
 
@@ -152,7 +151,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       NodeAccess.id(id);
       Path at = NodeAccess.lookedAt(path, id);
       long required = request.getCapacityRange().getRequiredBytes();
-      return CompletableFuture.supplyAsync(() -> blocking(() -> {
+      return onHost(() -> blocking(() -> {
         long size = host.expand(id, at);
         if (required > size) {
           throw Status.OUT_OF_RANGE.withDescription("volume " + id + " is " + size + " bytes, less than the "
@@ -160,7 +159,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
               + " refuses while the volume is staged").asRuntimeException();
         }
         return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(size).build();
-      }), blocking);
+      }));
     });
   }
 
@@ -224,6 +223,19 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       }
       return new Found(volume, pool.settings().path().resolve(ids.name()));
     });
+  }
+
+  /** Completes once the node's start-up pass has ended; UNAVAILABLE, with its reason, when it failed. */
+  private CompletionStage<Void> afterRecovery() {
+    return host.recovered().exceptionally(failure -> {
+      throw Status.UNAVAILABLE.withDescription("the CSI node's start-up pass failed: " + failure.getMessage())
+          .asRuntimeException();
+    });
+  }
+
+  /** Host work on the blocking dispatcher, once the start-up pass has ended. */
+  private <T> CompletionStage<T> onHost(java.util.function.Supplier<T> work) {
+    return afterRecovery().thenApplyAsync(recovered -> work.get(), blocking);
   }
 
   @FunctionalInterface

@@ -4,6 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -19,6 +23,7 @@ public final class NodeHost {
   private final Stages stages;
   private final Publishes publishes;
   private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+  private final CompletableFuture<Void> recovered = new CompletableFuture<>();
 
   public NodeHost(Path stateDir, HostTools tools) {
     this.host = new HostState(new Notes(stateDir), new LoopDevices(tools), new Mounts(tools));
@@ -36,6 +41,37 @@ public final class NodeHost {
 
   HostState host() {
     return host;
+  }
+
+  /**
+   * Runs the start-up pass ({@link Recovery}) on the executor, handing each line of what it did to
+   * report. Until it has ended, {@link #recovered} is not complete: no call meets a half-made stage
+   * of an earlier run.
+   */
+  public CompletionStage<List<String>> recover(Executor on, java.util.function.Consumer<String> report) {
+    CompletableFuture<List<String>> done = CompletableFuture.supplyAsync(() -> {
+      try {
+        List<String> lines = Recovery.run(this);
+        lines.forEach(report);
+        return lines;
+      } catch (NodeException e) {
+        throw new CompletionException(e);
+      }
+    }, on);
+    done.whenComplete((lines, failure) -> {
+      if (failure != null) {
+        recovered.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null
+            ? c.getCause() : failure);
+      } else {
+        recovered.complete(null);
+      }
+    });
+    return done;
+  }
+
+  /** Complete once the start-up pass has ended well; failed with its reason otherwise. */
+  public CompletionStage<Void> recovered() {
+    return recovered;
   }
 
   @FunctionalInterface

@@ -100,6 +100,8 @@ class NodeCrashTest {
 
     try (VolumedProcess second = VolumedProcess.start(config, dir.resolve("volumed.sock"), log);
         CsiClient csi = CsiClient.connect(dir.resolve("csi.sock"), second.pid())) {
+      // Node calls wait for the start-up pass: once one is answered, the pass is over.
+      csi.node().nodeUnpublishVolume(NodeServiceTest.unpublish("half.img", dir.resolve("node/nothing-here")));
       assertEquals(List.of(), HostMounts.under(half), "no stray mount; " + second.describeLog());
       assertEquals(List.of(), HostMounts.loopsOf(halfImage), "no stray loop device; " + second.describeLog());
       assertEquals(List.of(kept), HostMounts.under(kept), "the completed stage is kept");
