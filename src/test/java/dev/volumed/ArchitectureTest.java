@@ -124,7 +124,6 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage("dev.volumed", "dev.volumed.settings..",
             "dev.volumed.protocol..", "dev.volumed.accounting..", "dev.volumed.disk..", "dev.volumed.actors..",
             "dev.volumed.frontend..", "dev.volumed.cli..", "dev.volumed.metrics..", "dev.volumed.csi..")
-        .allowEmptyShould(true) // until the node package has classes
         .check(classes);
     noClasses().that().resideOutsideOfPackages("dev.volumed", "dev.volumed.csi..", "dev.volumed.node..")
         .should().dependOnClassesThat().resideInAPackage("dev.volumed.node..")

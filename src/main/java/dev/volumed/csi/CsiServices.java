@@ -1,5 +1,6 @@
 package dev.volumed.csi;
 
+import dev.volumed.node.NodeHost;
 import dev.volumed.settings.CsiSettings;
 import io.grpc.BindableService;
 import java.util.List;
@@ -8,8 +9,9 @@ import java.util.List;
 public final class CsiServices {
   private CsiServices() {}
 
-  public static List<BindableService> of(CsiSettings settings, String version, Pools pools) {
+  /** node: the host side of the Node service, its start-up pass begun by the caller (node calls wait for it). */
+  public static List<BindableService> of(CsiSettings settings, String version, Pools pools, NodeHost node) {
     return List.of(new IdentityService(settings.driverName(), version, pools),
-        new ControllerService(settings, pools));
+        new ControllerService(settings, pools), new NodeService(settings, pools, node));
   }
 }

@@ -42,6 +42,11 @@ public final class Pools {
     this.timeout = timeout;
   }
 
+  /** volumed's blocking dispatcher, where a call's blocking work continues after an ask. */
+  public java.util.concurrent.Executor blocking() {
+    return system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig(Ledger.BLOCKING_DISPATCHER));
+  }
+
   /** Every pool, by name. */
   public List<Pool> all() {
     return new ArrayList<>(pools.values());

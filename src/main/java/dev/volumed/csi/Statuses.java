@@ -2,6 +2,7 @@ package dev.volumed.csi;
 
 import dev.volumed.model.ErrorCode;
 import dev.volumed.model.VolumeException;
+import dev.volumed.node.NodeException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
@@ -37,6 +38,19 @@ public final class Statuses {
     return Status.fromCode(of(code)).withDescription(code + ": " + message).asRuntimeException();
   }
 
+  /** The host work of a node call, refused or failed, as CSI's node calls answer it. */
+  public static StatusRuntimeException of(NodeException e) {
+    Status status = switch (e.kind()) {
+      case INVALID -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      // CSI: "already published (staged) at that path, but incompatible".
+      case CONFLICT -> Status.ALREADY_EXISTS;
+      case PRECONDITION -> Status.FAILED_PRECONDITION;
+      case FAILED -> Status.INTERNAL;
+    };
+    return status.withDescription(e.getMessage()).asRuntimeException();
+  }
+
   public static StatusRuntimeException invalid(String message) {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
@@ -56,6 +70,9 @@ public final class Statuses {
     }
     if (cause instanceof StatusRuntimeException status) {
       return status;
+    }
+    if (cause instanceof NodeException node) {
+      return of(node);
     }
     if (cause instanceof VolumeException refused) {
       return of(refused.code(), refused.getMessage());

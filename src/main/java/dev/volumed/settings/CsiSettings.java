@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -15,8 +16,10 @@ import java.util.regex.Pattern;
  * @param driverName the DNS-style name Kubernetes and Nomad know the driver by, e.g. "csi.volumed.dev"
  * @param nodeId this host's id in CSI (NodeGetInfo, topology); the host name unless set
  * @param maxVolumesPerNode how many volumes the scheduler may publish on this host; 0: no limit
+ * @param stateDir where the node service keeps its notes of the stages and publishes it made
  */
-public record CsiSettings(Optional<Path> endpoint, String driverName, String nodeId, int maxVolumesPerNode) {
+public record CsiSettings(Optional<Path> endpoint, String driverName, String nodeId, int maxVolumesPerNode,
+    Path stateDir) {
 
   /** CSI: at most 63 characters, alphanumerics, '-', '.' and '_', starting and ending with an alphanumeric. */
   private static final Pattern DRIVER_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
@@ -30,7 +33,7 @@ public record CsiSettings(Optional<Path> endpoint, String driverName, String nod
     return driverName + "/host";
   }
 
-  static CsiSettings read(ConfigReader c, Path frontEndSocket) {
+  static CsiSettings read(ConfigReader c, Path frontEndSocket, List<PoolSettings> pools) {
     Optional<Path> endpoint = Optional.empty();
     if (c.config().hasPath("endpoint")) {
       endpoint = Optional.ofNullable(c.parsed("endpoint", null, ENDPOINT_RULE, CsiSettings::endpoint));
@@ -57,7 +60,26 @@ public record CsiSettings(Optional<Path> endpoint, String driverName, String nod
           });
     }
     int max = c.count("max-volumes-per-node", 0, 1_000_000);
-    return new CsiSettings(endpoint, driver, node == null ? hostName() : node, max);
+    Path state = c.parsed("state-dir", Path.of("var/csi").toAbsolutePath(), "must be the path of a folder"
+        + " (made if missing), like \"/var/lib/volumed/csi\"", PoolSettings::folder);
+    outsidePools(c, state, pools);
+    return new CsiSettings(endpoint, driver, node == null ? hostName() : node, max, state);
+  }
+
+  /**
+   * A pool folder holds only the pool's images: notes written there would be adopted as images at
+   * the next start, and a pool's sweep could remove them.
+   */
+  private static void outsidePools(ConfigReader c, Path state, List<PoolSettings> pools) {
+    Path real = state == null ? null : PoolPaths.realPath(c, "state-dir", state);
+    for (PoolSettings pool : pools) {
+      Path folder = pool.path() == null ? null : PoolPaths.realPath(c, "state-dir", pool.path());
+      if (real != null && folder != null && (real.startsWith(folder) || folder.startsWith(real))) {
+        c.refuse("state-dir", "is " + (real.startsWith(folder) ? "inside" : "around") + " the folder of pool "
+            + pool.name() + " (" + folder + "), which holds only the pool's images; keep the CSI notes outside"
+            + " every pool folder, e.g. /var/lib/volumed/csi");
+      }
+    }
   }
 
   private static Path endpoint(String text) {

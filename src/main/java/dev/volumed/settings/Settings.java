@@ -130,7 +130,7 @@ public record Settings(
     List<PoolSettings> pools = PoolSettings.readAll(c);
     PoolPaths.check(c, socket.path(), pools);
     MetricsSettings metrics = MetricsSettings.read(c.section("metrics"), pools);
-    CsiSettings csi = CsiSettings.read(c.section("csi"), socket.path());
+    CsiSettings csi = CsiSettings.read(c.section("csi"), socket.path(), pools);
     return problems.isEmpty()
         ? new Valid(new Settings(socket, format, batch, accounting, shutdown, pools, metrics, io, csi))
         : new Invalid(problems);

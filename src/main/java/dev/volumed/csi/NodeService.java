@@ -1,0 +1,282 @@
+package dev.volumed.csi;
+
+import dev.volumed.actors.Ledger;
+import dev.volumed.actors.PoolManager;
+import dev.volumed.csi.v1.NodeExpandVolumeRequest;
+import dev.volumed.csi.v1.NodeExpandVolumeResponse;
+import dev.volumed.csi.v1.NodeGetCapabilitiesRequest;
+import dev.volumed.csi.v1.NodeGetCapabilitiesResponse;
+import dev.volumed.csi.v1.NodeGetInfoRequest;
+import dev.volumed.csi.v1.NodeGetInfoResponse;
+import dev.volumed.csi.v1.NodeGetVolumeStatsRequest;
+import dev.volumed.csi.v1.NodeGetVolumeStatsResponse;
+import dev.volumed.csi.v1.NodeGrpc;
+import dev.volumed.csi.v1.NodePublishVolumeRequest;
+import dev.volumed.csi.v1.NodePublishVolumeResponse;
+import dev.volumed.csi.v1.NodeServiceCapability;
+import dev.volumed.csi.v1.NodeStageVolumeRequest;
+import dev.volumed.csi.v1.NodeStageVolumeResponse;
+import dev.volumed.csi.v1.NodeUnpublishVolumeRequest;
+import dev.volumed.csi.v1.NodeUnpublishVolumeResponse;
+import dev.volumed.csi.v1.NodeUnstageVolumeRequest;
+import dev.volumed.csi.v1.NodeUnstageVolumeResponse;
+import dev.volumed.csi.v1.Topology;
+import dev.volumed.csi.v1.VolumeUsage;
+import dev.volumed.model.Volume;
+import dev.volumed.node.NodeException;
+import dev.volumed.node.NodeHost;
+import dev.volumed.node.Usage;
+import dev.volumed.settings.CsiSettings;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * CSI Node: stage (a loop device, and for a mount volume its file system mounted at the staging
+ * path), publish (a bind onto the target path), their undoing, usage and online growth. The volume is
+ * looked up through its pool manager (it must be ready); the host work runs on the blocking
+ * dispatcher, in {@link NodeHost}.
+ */
+final class NodeService extends NodeGrpc.NodeImplBase {
+  private final CsiSettings settings;
+  private final Pools pools;
+  private final NodeHost host;
+  private final Executor blocking;
+
+  NodeService(CsiSettings settings, Pools pools, NodeHost host) {
+    this.settings = settings;
+    this.pools = pools;
+    this.host = host;
+    this.blocking = pools.blocking();
+  }
+
+  @Override
+  public void nodeGetCapabilities(NodeGetCapabilitiesRequest request,
+      StreamObserver<NodeGetCapabilitiesResponse> reply) {
+    NodeGetCapabilitiesResponse.Builder caps = NodeGetCapabilitiesResponse.newBuilder();
+    for (NodeServiceCapability.RPC.Type type : new NodeServiceCapability.RPC.Type[] {
+        NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+        NodeServiceCapability.RPC.Type.EXPAND_VOLUME}) {
+      caps.addCapabilities(NodeServiceCapability.newBuilder().setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
+    }
+    answer(reply, caps.build());
+  }
+
+  @Override
+  public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> reply) {
+    answer(reply, NodeGetInfoResponse.newBuilder().setNodeId(settings.nodeId())
+        .setMaxVolumesPerNode(settings.maxVolumesPerNode())
+        .setAccessibleTopology(Topology.newBuilder().putSegments(settings.topologyKey(), settings.nodeId()))
+        .build());
+  }
+
+  @Override
+  public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      Path staging = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(),
+          "staging_target_path"), "staging_target_path"));
+      NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
+      VolumeIds ids = NodeAccess.id(id);
+      return afterRecovery().thenCompose(recovered -> ready(ids)).thenApplyAsync(found -> blocking(() -> {
+        String fs = access.block() ? "" : access.fsFor(found.volume(), id);
+        host.stage(id, found.image(), staging, access.block(), access.readOnly(), fs, access.mountFlags());
+        return NodeStageVolumeResponse.getDefaultInstance();
+      }), blocking);
+    });
+  }
+
+  @Override
+  public void nodeUnstageVolume(NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
+          "staging_target_path");
+      return onHost(() -> blocking(() -> {
+        host.unstage(id, staging);
+        return NodeUnstageVolumeResponse.getDefaultInstance();
+      }));
+    });
+  }
+
+  @Override
+  public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      Path target = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"),
+          "target_path"));
+      NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
+      // STAGE_UNSTAGE_VOLUME is claimed, so the CO stages first and names the staging path here.
+      Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
+          "staging_target_path");
+      boolean readOnly = request.getReadonly() || access.readOnly();
+      return onHost(() -> blocking(() -> {
+        host.publish(id, staging, target, access.block(), readOnly);
+        return NodePublishVolumeResponse.getDefaultInstance();
+      }));
+    });
+  }
+
+  @Override
+  public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
+      StreamObserver<NodeUnpublishVolumeResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      Path target = NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"), "target_path");
+      return onHost(() -> blocking(() -> {
+        host.unpublish(id, target);
+        return NodeUnpublishVolumeResponse.getDefaultInstance();
+      }));
+    });
+  }
+
+  @Override
+  public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      String path = NodeAccess.required(request.getVolumePath(), "volume_path");
+      NodeAccess.id(id);
+      Path at = NodeAccess.lookedAt(path, id);
+      return onHost(() -> blocking(() -> stats(host.usage(id, at))));
+    });
+  }
+
+  @Override
+  public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> reply) {
+    run(reply, () -> {
+      String id = NodeAccess.required(request.getVolumeId(), "volume_id");
+      String path = NodeAccess.required(request.getVolumePath(), "volume_path");
+      NodeAccess.id(id);
+      Path at = NodeAccess.lookedAt(path, id);
+      long required = request.getCapacityRange().getRequiredBytes();
+      return onHost(() -> blocking(() -> {
+        long size = host.expand(id, at);
+        if (required > size) {
+          throw Status.OUT_OF_RANGE.withDescription("volume " + id + " is " + size + " bytes, less than the "
+              + required + " asked: the image grows with ControllerExpandVolume (volumed's resize), which it"
+              + " refuses while the volume is staged").asRuntimeException();
+        }
+        return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(size).build();
+      }));
+    });
+  }
+
+  /**
+   * A path volumed mounts on: never in or around a pool folder or the state folder, where a mount
+   * would hide images or notes from volumed itself.
+   */
+  private Path outsideVolumed(Path path) {
+    for (Pools.Pool pool : pools.all()) {
+      Path folder = pool.settings().path().toAbsolutePath().normalize();
+      if (path.startsWith(folder) || folder.startsWith(path)) {
+        throw Statuses.invalid(path + " is in or around the folder of pool " + pool.name() + " (" + folder
+            + "); volumed does not mount there");
+      }
+    }
+    Path state = settings.stateDir().toAbsolutePath().normalize();
+    if (path.startsWith(state) || state.startsWith(path)) {
+      throw Statuses.invalid(path + " is in or around volumed.csi.state-dir (" + state + "); volumed does not mount"
+          + " there");
+    }
+    return path;
+  }
+
+  private static NodeGetVolumeStatsResponse stats(Usage usage) {
+    NodeGetVolumeStatsResponse.Builder stats = NodeGetVolumeStatsResponse.newBuilder();
+    if (!usage.hasFileSystem()) {
+      return stats.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(usage.totalBytes()))
+          .build();
+    }
+    return stats
+        .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(usage.totalBytes())
+            .setUsed(usage.usedBytes()).setAvailable(usage.availableBytes()))
+        .addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES).setTotal(usage.totalInodes())
+            .setUsed(usage.usedInodes()).setAvailable(usage.availableInodes()))
+        .build();
+  }
+
+  /** A volume that is ready, and the path of its image. */
+  private record Found(Volume volume, Path image) {}
+
+  /**
+   * The volume as its pool manager knows it: NOT_FOUND when there is none; UNAVAILABLE while it is
+   * still being made (the CO tries again); FAILED_PRECONDITION when it is damaged.
+   */
+  private CompletionStage<Found> ready(VolumeIds ids) {
+    Pools.Pool pool = pools.named(ids.pool()).orElseThrow(() -> Statuses.notFound("no volume " + ids.id()
+        + ": volumed has no pool " + ids.pool()));
+    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Get(ids.name(), replyTo)).thenApply(reply -> {
+      if (reply instanceof Ledger.Refused refused) {
+        throw Statuses.of(refused.code(), refused.message());
+      }
+      Volume volume = ((Ledger.Found) reply).volume();
+      switch (volume.state()) {
+        case CREATING -> throw Status.UNAVAILABLE.withDescription("volume " + ids.id() + " is still being made;"
+            + " try again once it is ready").asRuntimeException();
+        case DAMAGED -> throw Status.FAILED_PRECONDITION.withDescription("volume " + ids.id() + " is damaged: "
+            + volume.damage().orElse("?")).asRuntimeException();
+        case READY -> {
+          // served
+        }
+      }
+      return new Found(volume, pool.settings().path().resolve(ids.name()));
+    });
+  }
+
+  /** Completes once the node's start-up pass has ended; UNAVAILABLE, with its reason, when it failed. */
+  private CompletionStage<Void> afterRecovery() {
+    return host.recovered().exceptionally(failure -> {
+      throw Status.UNAVAILABLE.withDescription("the CSI node's start-up pass failed: " + failure.getMessage())
+          .asRuntimeException();
+    });
+  }
+
+  /** Host work on the blocking dispatcher, once the start-up pass has ended. */
+  private <T> CompletionStage<T> onHost(java.util.function.Supplier<T> work) {
+    return afterRecovery().thenApplyAsync(recovered -> work.get(), blocking);
+  }
+
+  @FunctionalInterface
+  private interface HostWork<T> {
+    T run() throws NodeException;
+  }
+
+  /** Runs host work, its refusal as the status CSI expects. */
+  private static <T> T blocking(HostWork<T> work) {
+    try {
+      return work.run();
+    } catch (NodeException e) {
+      throw Statuses.of(e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Call<T> {
+    CompletionStage<T> start();
+  }
+
+  /** Starts the call (argument checks throw at once) and answers with its outcome. */
+  private static <T> void run(StreamObserver<T> reply, Call<T> call) {
+    CompletionStage<T> outcome;
+    try {
+      outcome = call.start();
+    } catch (RuntimeException e) {
+      reply.onError(Statuses.of(e));
+      return;
+    }
+    outcome.whenComplete((value, failure) -> {
+      if (failure != null) {
+        reply.onError(Statuses.of(failure));
+      } else {
+        answer(reply, value);
+      }
+    });
+  }
+
+  private static <T> void answer(StreamObserver<T> reply, T value) {
+    reply.onNext(value);
+    reply.onCompleted();
+  }
+}
