@@ -80,7 +80,7 @@ volumed {
     endpoint = "unix:///csi/csi.sock"
     driver-name = "csi.volumed.dev"
     node-id = $${?NODE_NAME}
-    # state-dir = "/var/lib/volumed/csi"
+    state-dir = "/var/lib/volumed/csi"
   }
 }
 EOH

@@ -20,8 +20,12 @@ public final class CsiSanity {
   private static final Pattern SUMMARY =
       Pattern.compile("(\\d+) Passed \\| (\\d+) Failed \\| (\\d+) Pending \\| (\\d+) Skipped");
 
-  /** What a run gave: its exit code, its counts and its whole output. */
-  public record Run(int exitCode, int passed, int failed, int pending, int skipped, String output) {
+  /** A skipped spec's reason as ginkgo -v prints it: "[SKIPPED] CreateSnapshot not supported". */
+  private static final Pattern SKIP_REASON = Pattern.compile("^\\s*\\[SKIPPED\\] (?!in \\[)(.+)$", Pattern.MULTILINE);
+
+  /** What a run gave: its exit code, its counts, the reasons of its skips (one per skip) and its whole output. */
+  public record Run(int exitCode, int passed, int failed, int pending, int skipped, List<String> skipReasons,
+      String output) {
     public String describe() {
       return "csi-sanity exit " + exitCode + ", " + passed + " passed, " + failed + " failed, " + skipped
           + " skipped; output:\n" + output;
@@ -66,8 +70,13 @@ public final class CsiSanity {
     if (!summary.find()) {
       throw new AssertionError("csi-sanity printed no summary (exit " + process.exitValue() + "):\n" + output);
     }
+    List<String> reasons = new ArrayList<>();
+    Matcher reason = SKIP_REASON.matcher(output);
+    while (reason.find()) {
+      reasons.add(reason.group(1).trim());
+    }
     return new Run(process.exitValue(), Integer.parseInt(summary.group(1)), Integer.parseInt(summary.group(2)),
-        Integer.parseInt(summary.group(3)), Integer.parseInt(summary.group(4)), output);
+        Integer.parseInt(summary.group(3)), Integer.parseInt(summary.group(4)), List.copyOf(reasons), output);
   }
 
   private static String read(Path out) throws IOException {
