@@ -67,6 +67,13 @@ final class InPlace {
         + change.doing() + "; try again when that finishes");
   }
 
+  /** What is being done to the volume now, in a refusal's words ("being deleted"), or empty. */
+  Optional<String> underway(String name) {
+    Volumes.Change change = volumes.changing(name);
+    return volumes.isDeleting(name) ? Optional.of("being deleted")
+        : Optional.ofNullable(change == null ? null : change.doing());
+  }
+
   /** A volume to be deleted is marked so until its worker says it ended (or stops). */
   DeleteReply beginDelete(String name, Refused conflict, ActorRef<?> owner) {
     Volume volume = volumes.get(name);

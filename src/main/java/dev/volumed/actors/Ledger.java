@@ -221,7 +221,8 @@ public final class Ledger extends AbstractBehavior<LedgerProtocol.Command> imple
   private Behavior<Command> onGet(Get request) {
     Volume volume = volumes.get(request.name());
     volume = volume != null ? volume : reservations.creating(request.name());
-    request.replyTo().tell(volume != null ? new Found(volume) : refusals.notFound(request.name()));
+    request.replyTo().tell(volume != null ? new Found(volume, List.of(), inPlace.underway(request.name()))
+        : refusals.notFound(request.name()));
     return this;
   }
 

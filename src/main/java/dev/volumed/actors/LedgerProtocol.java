@@ -133,10 +133,18 @@ public interface LedgerProtocol {
   /**
    * A volume, and what holds its image open as its pool manager found it for get (the ledger,
    * which does no I/O, answers with none; a delete looks for holders itself).
+   *
+   * @param underway for get: what is being done to the volume now ("being deleted", "being
+   *     resized", ...), so that a client about to use its image (the CSI node) can stand back
    */
-  record Found(Volume volume, List<Holder> holders) implements GetReply, DeleteReply, ChangeReply {
+  record Found(Volume volume, List<Holder> holders, Optional<String> underway)
+      implements GetReply, DeleteReply, ChangeReply {
     public Found {
       holders = List.copyOf(holders);
+    }
+
+    public Found(Volume volume, List<Holder> holders) {
+      this(volume, holders, Optional.empty());
     }
 
     public Found(Volume volume) {

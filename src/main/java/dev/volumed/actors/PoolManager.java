@@ -198,7 +198,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     if (got.failure() != null) {
       got.replyTo().tell(unanswered(got.failure()));
     } else if (got.reply() instanceof Ledger.Found found) {
-      CompletableFuture.<Ledger.GetReply>supplyAsync(() -> inspected(found.volume()), blocking)
+      CompletableFuture.<Ledger.GetReply>supplyAsync(() -> inspected(found), blocking)
           .whenComplete((reply, failure) -> got.replyTo().tell(failure == null ? reply : unmeasured(failure)));
     } else {
       got.replyTo().tell(got.reply());
@@ -220,13 +220,14 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   }
 
   /** Measured now, with what holds its image open (a volume still being made has no image at its name yet). */
-  private Ledger.Found inspected(Volume volume) {
+  private Ledger.Found inspected(Ledger.Found found) {
+    Volume volume = found.volume();
     Volume measured = PoolStore.measured(pool.store().root(), volume);
     try {
       return new Ledger.Found(measured, volume.state() == Volume.State.CREATING ? List.of()
-          : Holders.of(pool.store().root(), volume.name()));
+          : Holders.of(pool.store().root(), volume.name()), found.underway());
     } catch (VolumeException e) {
-      return new Ledger.Found(measured);
+      return new Ledger.Found(measured, List.of(), found.underway());
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.volumed.csi;
 
-import dev.volumed.actors.Ledger;
-import dev.volumed.actors.PoolManager;
 import dev.volumed.csi.v1.NodeExpandVolumeRequest;
 import dev.volumed.csi.v1.NodeExpandVolumeResponse;
 import dev.volumed.csi.v1.NodeGetCapabilitiesRequest;
@@ -22,7 +20,6 @@ import dev.volumed.csi.v1.NodeUnstageVolumeRequest;
 import dev.volumed.csi.v1.NodeUnstageVolumeResponse;
 import dev.volumed.csi.v1.Topology;
 import dev.volumed.csi.v1.VolumeUsage;
-import dev.volumed.model.Volume;
 import dev.volumed.node.NodeException;
 import dev.volumed.node.NodeHost;
 import dev.volumed.node.Usage;
@@ -30,6 +27,7 @@ import dev.volumed.settings.CsiSettings;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -42,12 +40,14 @@ import java.util.concurrent.Executor;
 final class NodeService extends NodeGrpc.NodeImplBase {
   private final CsiSettings settings;
   private final Pools pools;
+  private final NodeVolumes volumes;
   private final NodeHost host;
   private final Executor blocking;
 
   NodeService(CsiSettings settings, Pools pools, NodeHost host) {
     this.settings = settings;
     this.pools = pools;
+    this.volumes = new NodeVolumes(pools);
     this.host = host;
     this.blocking = pools.blocking();
   }
@@ -80,11 +80,11 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           "staging_target_path"), "staging_target_path"));
       NodeAccess access = NodeAccess.of(request.hasVolumeCapability(), request.getVolumeCapability());
       VolumeIds ids = NodeAccess.id(id);
-      return afterRecovery().thenCompose(recovered -> ready(ids)).thenApplyAsync(found -> blocking(() -> {
+      return afterRecovery().thenCompose(recovered -> volumes.ready(ids)).thenApplyAsync(found -> blocking(() -> {
         String fs = access.block() ? "" : access.fsFor(found.volume(), id);
         host.stage(id, found.image(), staging, access.block(), access.readOnly(), fs, access.mountFlags());
         return NodeStageVolumeResponse.getDefaultInstance();
-      }), blocking);
+      }), blocking).thenCompose(staged -> stillUntouched(ids, id, staging, staged));
     });
   }
 
@@ -197,32 +197,26 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         .build();
   }
 
-  /** A volume that is ready, and the path of its image. */
-  private record Found(Volume volume, Path image) {}
-
   /**
-   * The volume as its pool manager knows it: NOT_FOUND when there is none; UNAVAILABLE while it is
-   * still being made (the CO tries again); FAILED_PRECONDITION when it is damaged.
+   * A delete, resize, reclaim or preallocate over volumed's socket looks for holders only once its
+   * pool's ledger has marked the volume, so asking again after the loop device is attached settles
+   * the race: a change marked before that second ask is refused here (the stage undone, UNAVAILABLE),
+   * and one marked after it finds the loop device and is refused BUSY. No mount ever shares an image
+   * with resize2fs.
    */
-  private CompletionStage<Found> ready(VolumeIds ids) {
-    Pools.Pool pool = pools.named(ids.pool()).orElseThrow(() -> Statuses.notFound("no volume " + ids.id()
-        + ": volumed has no pool " + ids.pool()));
-    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Get(ids.name(), replyTo)).thenApply(reply -> {
-      if (reply instanceof Ledger.Refused refused) {
-        throw Statuses.of(refused.code(), refused.message());
+  private CompletionStage<NodeStageVolumeResponse> stillUntouched(VolumeIds ids, String id, Path staging,
+      NodeStageVolumeResponse staged) {
+    return volumes.ready(ids).handle((found, failure) -> failure).thenComposeAsync(failure -> {
+      if (failure == null) {
+        return CompletableFuture.completedFuture(staged);
       }
-      Volume volume = ((Ledger.Found) reply).volume();
-      switch (volume.state()) {
-        case CREATING -> throw Status.UNAVAILABLE.withDescription("volume " + ids.id() + " is still being made;"
-            + " try again once it is ready").asRuntimeException();
-        case DAMAGED -> throw Status.FAILED_PRECONDITION.withDescription("volume " + ids.id() + " is damaged: "
-            + volume.damage().orElse("?")).asRuntimeException();
-        case READY -> {
-          // served
-        }
+      try {
+        host.unstage(id, staging);
+      } catch (NodeException e) {
+        failure.addSuppressed(e);
       }
-      return new Found(volume, pool.settings().path().resolve(ids.name()));
-    });
+      return CompletableFuture.failedFuture(failure);
+    }, blocking);
   }
 
   /** Completes once the node's start-up pass has ended; UNAVAILABLE, with its reason, when it failed. */
