@@ -8,6 +8,9 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -33,13 +36,18 @@ public final class CsiEndpoint implements AutoCloseable {
 
   /**
    * Listens on {@code socket}, made mode 0600: only volumed's own user (kubelet and the sidecars run
-   * as root) may connect. A socket left there by an earlier run is replaced; any other file there is
-   * refused, never removed.
+   * as root) may connect. A socket left there by an earlier run (nobody answers on it) is replaced;
+   * one that another process listens on (a second volumed given the same endpoint), or any other
+   * file there, is refused, never removed.
    */
   public static CsiEndpoint start(Path socket, List<BindableService> services, Executor calls) throws IOException {
     if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       if (!"socket".equals(fileType(socket))) {
         throw new IOException(socket + " exists and is not a socket; volumed does not remove it");
+      }
+      if (answers(socket)) {
+        throw new IOException(socket + " is a socket another process listens on (another volumed?); volumed does"
+            + " not take it over");
       }
       Files.delete(socket);
     }
@@ -84,6 +92,15 @@ public final class CsiEndpoint implements AutoCloseable {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
       // the next start replaces a socket left behind
+    }
+  }
+
+  /** Whether something accepts connections on that socket now (a stale one refuses them). */
+  private static boolean answers(Path socket) {
+    try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      return probe.connect(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      return false;
     }
   }
 
