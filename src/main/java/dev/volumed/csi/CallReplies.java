@@ -1,6 +1,7 @@
 package dev.volumed.csi;
 
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -28,6 +29,11 @@ final class CallReplies {
         // the CO gave up on the call (deadline, cancel): nobody is left to answer
       }
     });
+  }
+
+  /** Answers at once with a response that needed no ask. */
+  static <T> void answerNow(StreamObserver<T> reply, T response) {
+    answer(reply, () -> CompletableFuture.completedFuture(response));
   }
 
   private static void fail(StreamObserver<?> reply, Throwable failure) {

@@ -63,7 +63,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       StreamObserver<ControllerGetCapabilitiesResponse> reply) {
     ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
     CAPABILITIES.forEach(type -> response.addCapabilitiesBuilder().getRpcBuilder().setType(type));
-    CallReplies.answer(reply, () -> CompletableFuture.completedFuture(response.build()));
+    CallReplies.answerNow(reply, response.build());
   }
 
   /**

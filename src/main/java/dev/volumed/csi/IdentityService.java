@@ -32,30 +32,27 @@ final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
   @Override
   public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> reply) {
-    reply.onNext(GetPluginInfoResponse.newBuilder().setName(driverName).setVendorVersion(version).build());
-    reply.onCompleted();
+    CallReplies.answerNow(reply, GetPluginInfoResponse.newBuilder().setName(driverName).setVendorVersion(version)
+        .build());
   }
 
   @Override
   public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
       StreamObserver<GetPluginCapabilitiesResponse> reply) {
-    reply.onNext(GetPluginCapabilitiesResponse.newBuilder()
+    CallReplies.answerNow(reply, GetPluginCapabilitiesResponse.newBuilder()
         .addCapabilities(service(PluginCapability.Service.Type.CONTROLLER_SERVICE))
         .addCapabilities(service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS))
         // A volume grows while no one has it staged (volumed refuses to resize an image in use).
         .addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
             .setType(PluginCapability.VolumeExpansion.Type.OFFLINE)))
         .build());
-    reply.onCompleted();
   }
 
   /** Ready once every pool's books are loaded (each ledger answers GetStats only then). */
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> reply) {
-    pools.stats(PROBE_WAIT).whenComplete((stats, failure) -> {
-      reply.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(failure == null)).build());
-      reply.onCompleted();
-    });
+    CallReplies.answer(reply, () -> pools.stats(PROBE_WAIT).handle((stats, failure) ->
+        ProbeResponse.newBuilder().setReady(BoolValue.of(failure == null)).build()));
   }
 
   private static PluginCapability service(PluginCapability.Service.Type type) {

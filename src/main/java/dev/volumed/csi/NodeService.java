@@ -61,12 +61,12 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         NodeServiceCapability.RPC.Type.EXPAND_VOLUME}) {
       caps.addCapabilities(NodeServiceCapability.newBuilder().setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
     }
-    answer(reply, caps.build());
+    CallReplies.answerNow(reply, caps.build());
   }
 
   @Override
   public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> reply) {
-    answer(reply, NodeGetInfoResponse.newBuilder().setNodeId(settings.nodeId())
+    CallReplies.answerNow(reply, NodeGetInfoResponse.newBuilder().setNodeId(settings.nodeId())
         .setMaxVolumesPerNode(settings.maxVolumesPerNode())
         .setAccessibleTopology(Topology.newBuilder().putSegments(settings.topologyKey(), settings.nodeId()))
         .build());
@@ -74,7 +74,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path staging = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(),
           "staging_target_path"), "staging_target_path"));
@@ -90,7 +90,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodeUnstageVolume(NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path staging = NodeAccess.absolute(NodeAccess.required(request.getStagingTargetPath(), "staging_target_path"),
           "staging_target_path");
@@ -103,7 +103,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path target = outsideVolumed(NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"),
           "target_path"));
@@ -122,7 +122,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
       StreamObserver<NodeUnpublishVolumeResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       Path target = NodeAccess.absolute(NodeAccess.required(request.getTargetPath(), "target_path"), "target_path");
       return onHost(() -> blocking(() -> {
@@ -134,7 +134,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       String path = NodeAccess.required(request.getVolumePath(), "volume_path");
       NodeAccess.id(id);
@@ -145,7 +145,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> reply) {
-    run(reply, () -> {
+    CallReplies.answer(reply, () -> {
       String id = NodeAccess.required(request.getVolumeId(), "volume_id");
       String path = NodeAccess.required(request.getVolumePath(), "volume_path");
       NodeAccess.id(id);
@@ -244,33 +244,5 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     } catch (NodeException e) {
       throw Statuses.of(e);
     }
-  }
-
-  @FunctionalInterface
-  private interface Call<T> {
-    CompletionStage<T> start();
-  }
-
-  /** Starts the call (argument checks throw at once) and answers with its outcome. */
-  private static <T> void run(StreamObserver<T> reply, Call<T> call) {
-    CompletionStage<T> outcome;
-    try {
-      outcome = call.start();
-    } catch (RuntimeException e) {
-      reply.onError(Statuses.of(e));
-      return;
-    }
-    outcome.whenComplete((value, failure) -> {
-      if (failure != null) {
-        reply.onError(Statuses.of(failure));
-      } else {
-        answer(reply, value);
-      }
-    });
-  }
-
-  private static <T> void answer(StreamObserver<T> reply, T value) {
-    reply.onNext(value);
-    reply.onCompleted();
   }
 }
