@@ -1,6 +1,7 @@
 package dev.volumed.node;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -15,31 +16,40 @@ import java.util.Properties;
  * @param target the staging path of a stage, the target path of a publish
  * @param device the loop device, once one is picked
  * @param fsType the file system mounted (a mount stage); empty for block
+ * @param mountFlags the mount flags a mount stage was asked for (a stage asked again with others
+ *     is not the same stage); empty for block
  * @param ownDevice a publish with a loop device of its own (a read-only publish of a block volume staged
  *     read-write: a read-only bind of a device file would not stop writes, a read-only device does)
  */
 public record Note(Kind kind, String volumeId, Path target, Path image, FileKey imageKey, boolean block,
-    boolean readOnly, String fsType, Optional<Path> device, boolean done, boolean ownDevice) {
+    boolean readOnly, String fsType, List<String> mountFlags, Optional<Path> device, boolean done,
+    boolean ownDevice) {
 
   public enum Kind { STAGE, PUBLISH }
 
+  public Note {
+    mountFlags = List.copyOf(mountFlags);
+  }
+
   public Note withDevice(Path device) {
-    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, Optional.of(device), done,
+    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, mountFlags, Optional.of(device), done,
         ownDevice);
   }
 
   public Note completed() {
-    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, device, true, ownDevice);
+    return new Note(kind, volumeId, target, image, imageKey, block, readOnly, fsType, mountFlags, device, true, ownDevice);
   }
 
   /** The publish of this stage at target, through the stage's device. */
   public Note publishedAt(Path at, boolean readOnlyPublish) {
-    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, readOnlyPublish, fsType, device, false, false);
+    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, readOnlyPublish, fsType, mountFlags, device, false,
+        false);
   }
 
   /** The publish of this stage at target through a read-only loop device of its own, not yet picked. */
   public Note publishedReadOnlyOnOwnDevice(Path at) {
-    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, true, fsType, Optional.empty(), false, true);
+    return new Note(Kind.PUBLISH, volumeId, at, image, imageKey, block, true, fsType, mountFlags, Optional.empty(), false,
+        true);
   }
 
   Properties properties() {
@@ -52,6 +62,8 @@ public record Note(Kind kind, String volumeId, Path target, Path image, FileKey 
     p.setProperty("access", block ? "block" : "mount");
     p.setProperty("read-only", Boolean.toString(readOnly));
     p.setProperty("fs", fsType);
+    // A flag holds no comma (NodeAccess refuses one), so the list is written joined by commas.
+    p.setProperty("mount-flags", String.join(",", mountFlags));
     device.ifPresent(d -> p.setProperty("device", d.toString()));
     p.setProperty("done", Boolean.toString(done));
     p.setProperty("own-device", Boolean.toString(ownDevice));
@@ -62,8 +74,12 @@ public record Note(Kind kind, String volumeId, Path target, Path image, FileKey 
     return new Note(Kind.valueOf(required(p, "kind").toUpperCase(Locale.ROOT)), required(p, "volume"),
         Path.of(required(p, "target")), Path.of(required(p, "image")), FileKey.parse(required(p, "image-key")),
         required(p, "access").equals("block"), Boolean.parseBoolean(required(p, "read-only")), p.getProperty("fs", ""),
-        Optional.ofNullable(p.getProperty("device")).map(Path::of), Boolean.parseBoolean(required(p, "done")),
+        flags(p.getProperty("mount-flags", "")), Optional.ofNullable(p.getProperty("device")).map(Path::of), Boolean.parseBoolean(required(p, "done")),
         Boolean.parseBoolean(p.getProperty("own-device", "false")));
+  }
+
+  private static List<String> flags(String joined) {
+    return joined.isEmpty() ? List.of() : List.of(joined.split(","));
   }
 
   private static String required(Properties p, String key) {

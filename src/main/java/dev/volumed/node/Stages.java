@@ -41,7 +41,7 @@ final class Stages {
       }
       if (note.done() && host.intact(note)) {
         if (note.block() != r.block() || note.readOnly() != r.readOnly()
-            || (!r.block() && !note.fsType().equals(r.fsType()))) {
+            || (!r.block() && (!note.fsType().equals(r.fsType()) || !note.mountFlags().equals(r.mountFlags())))) {
           throw new NodeException(NodeException.Kind.CONFLICT, "volume " + r.volumeId() + " is already staged at "
               + r.staging() + " as " + describe(note) + ", not as " + describe(r));
         }
@@ -62,7 +62,7 @@ final class Stages {
       prepareFolder(r.staging());
     }
     Note note = new Note(Note.Kind.STAGE, r.volumeId(), r.staging(), r.image(), r.imageKey(), r.block(), r.readOnly(),
-        r.block() ? "" : r.fsType(), Optional.empty(), false, false);
+        r.block() ? "" : r.fsType(), r.block() ? List.of() : r.mountFlags(), Optional.empty(), false, false);
     host.notes().write(note);
     try {
       Path device = host.loops().attach(r.image(), r.imageKey(), r.readOnly(),
@@ -127,10 +127,15 @@ final class Stages {
   }
 
   private static String describe(Note note) {
-    return (note.block() ? "a block volume" : note.fsType() + " mount") + (note.readOnly() ? ", read-only" : ", read-write");
+    return describe(note.block(), note.fsType(), note.mountFlags(), note.readOnly());
   }
 
   private static String describe(Request r) {
-    return (r.block() ? "a block volume" : r.fsType() + " mount") + (r.readOnly() ? ", read-only" : ", read-write");
+    return describe(r.block(), r.fsType(), r.mountFlags(), r.readOnly());
+  }
+
+  private static String describe(boolean block, String fsType, List<String> flags, boolean readOnly) {
+    return (block ? "a block volume" : fsType + " mount" + (flags.isEmpty() ? "" : " with " + String.join(",", flags)))
+        + (readOnly ? ", read-only" : ", read-write");
   }
 }

@@ -265,6 +265,9 @@ class NodeServiceTest {
         stage(name, staging, mount(""), mode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)))));
     assertEquals(Status.Code.ALREADY_EXISTS, code(() -> csi.node().nodeStageVolume(stage(name, staging,
         VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance()), writer))));
+    assertEquals(Status.Code.ALREADY_EXISTS, code(() -> csi.node().nodeStageVolume(
+        stage(name, staging, mountWith("sync"), writer))), "other mount flags: not the stage that is there");
+    csi.node().nodeStageVolume(stage(name, staging, mountWith("noatime"), writer));
     csi.node().nodeUnstageVolume(unstage(name, staging));
     assertEquals(List.of(), HostMounts.under(dir.resolve("node/" + name)));
   }

@@ -18,7 +18,7 @@ class NotesTest {
 
   private static Note stage(String target) {
     return new Note(Note.Kind.STAGE, "default/vm1/root.img", Path.of(target), Path.of("/pools/default/vm1/root.img"),
-        new FileKey(2049, 131), false, false, "ext4", Optional.empty(), false, false);
+        new FileKey(2049, 131), false, false, "ext4", List.of("noatime", "nodev"), Optional.empty(), false, false);
   }
 
   @Test
