@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** volumed.csi: off by default; an endpoint is a unix:// socket path of its own; names are DNS-style. */
+/**
+ * volumed.csi: off by default; an endpoint is a unix:// socket path of its own; names are DNS-style;
+ * the node's notes (state-dir) never in or around a pool folder.
+ */
 class CsiSettingsTest {
   @TempDir
   Path dir;
@@ -37,8 +41,12 @@ class CsiSettingsTest {
     return ((Settings.Valid) loaded).settings().csi();
   }
 
+  private List<String> problems(String hocon) {
+    return assertInstanceOf(Settings.Invalid.class, load(hocon), "accepted: " + hocon).problems();
+  }
+
   private String problem(String hocon) {
-    List<String> problems = assertInstanceOf(Settings.Invalid.class, load(hocon), "accepted: " + hocon).problems();
+    List<String> problems = problems(hocon);
     assertEquals(1, problems.size(), problems.toString());
     return problems.get(0);
   }
@@ -88,5 +96,29 @@ class CsiSettingsTest {
   @Test
   void aMisspeltKeyIsRefused() {
     assertTrue(problem("volumed.csi.endpiont = \"unix:///x\"").contains("endpiont"));
+  }
+
+  @Test
+  void theStateDirDefaultsToVarCsiUnderTheWorkingDirectory() {
+    Settings.Valid valid = assertInstanceOf(Settings.Valid.class, load(""));
+    assertEquals(Path.of("var/csi").toAbsolutePath(), valid.settings().csi().stateDir());
+  }
+
+  @Test
+  void aStateDirInsideOrAroundAPoolFolderIsRefused() throws Exception {
+    Path pool = Files.createDirectories(dir.resolve("pools/default"));
+    List<String> inside = problems("volumed.csi.state-dir = \"" + pool.resolve("csi") + "\"");
+    assertEquals(1, inside.size(), inside::toString);
+    assertTrue(inside.get(0).contains("volumed.csi.state-dir") && inside.get(0).contains("inside the folder of pool"
+        + " default"), inside::toString);
+    List<String> around = problems("volumed.csi.state-dir = \"" + dir.resolve("pools") + "\"");
+    assertTrue(around.get(0).contains("around the folder of pool default"), around::toString);
+  }
+
+  @Test
+  void aStateDirBesideThePoolsIsAccepted() {
+    Settings.Valid valid = assertInstanceOf(Settings.Valid.class,
+        load("volumed.csi.state-dir = \"" + dir.resolve("csi") + "\""));
+    assertEquals(dir.resolve("csi"), valid.settings().csi().stateDir());
   }
 }
