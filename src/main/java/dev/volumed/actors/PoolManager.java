@@ -59,6 +59,12 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
   /** One volume, its blocks measured now; or the ledger's refusal. */
   public record Get(String name, ActorRef<Ledger.GetReply> replyTo) implements Command {}
 
+  /**
+   * One volume as the books have it, and what is under way on it: nothing measured, no holders
+   * looked for (a scan of every process), for a client about to act on the volume (CSI).
+   */
+  public record Lookup(String name, ActorRef<Ledger.GetReply> replyTo) implements Command {}
+
   /** Every volume of the pool (ready ones measured now), or the ledger's refusal. */
   public record ListVolumes(ActorRef<Ledger.ListReply> replyTo) implements Command {}
 
@@ -128,6 +134,10 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
             r.replyTo()), "reclaim-"))
         .onMessage(Preallocate.class, this::onPreallocate)
         .onMessage(Get.class, this::onGet)
+        .onMessage(Lookup.class, l -> {
+          ledger.tell(new Ledger.Get(l.name(), l.replyTo()));
+          return this;
+        })
         .onMessage(ListVolumes.class, this::onList)
         .onMessage(GetStats.class, this::onStats)
         .onMessage(GotVolume.class, this::onGotVolume)

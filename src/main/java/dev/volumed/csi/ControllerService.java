@@ -76,7 +76,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     CallReplies.answer(reply, () -> {
       CreateRequests asked = CreateRequests.read(request, pools, node);
       String name = asked.spec().name();
-      return pools.<Ledger.GetReply>ask(asked.pool(), replyTo -> new PoolManager.Get(name, replyTo))
+      return pools.<Ledger.GetReply>ask(asked.pool(), replyTo -> new PoolManager.Lookup(name, replyTo))
           .thenCompose(got -> {
             if (got instanceof Ledger.Found found) {
               return CompletableFuture.completedFuture(existing(asked, found.volume()));
@@ -255,7 +255,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       throw Statuses.notFound("no volume " + id + " (volumed's ids are \"<pool>/<volume name>\")");
     }
     Pools.Pool pool = located.get().pool();
-    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Get(located.get().name(), replyTo))
+    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Lookup(located.get().name(), replyTo))
         .thenApply(got -> {
           if (got instanceof Ledger.Refused refused) {
             throw Statuses.of(refused.code(), refused.message());

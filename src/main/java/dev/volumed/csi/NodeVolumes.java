@@ -27,7 +27,7 @@ final class NodeVolumes {
   CompletionStage<Found> ready(VolumeIds ids) {
     Pools.Pool pool = pools.named(ids.pool()).orElseThrow(() -> Statuses.notFound("no volume " + ids.id()
         + ": volumed has no pool " + ids.pool()));
-    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Get(ids.name(), replyTo)).thenApply(reply -> {
+    return pools.<Ledger.GetReply>ask(pool, replyTo -> new PoolManager.Lookup(ids.name(), replyTo)).thenApply(reply -> {
       if (reply instanceof Ledger.Refused refused) {
         throw Statuses.of(refused.code(), refused.message());
       }
