@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,28 +20,23 @@ class CsiSettingsTest {
   @TempDir
   Path dir;
 
-  private String base;
+  private TestSettings settings;
 
   @BeforeEach
   void paths() {
-    base = "volumed.socket.path = \"" + dir.resolve("run/volumed.sock") + "\"\n"
-        + "volumed.pools.default.path = \"" + dir.resolve("pools/default") + "\"\n";
+    settings = new TestSettings(dir);
   }
 
   private Settings.Loaded load(String hocon) {
-    return Settings.load(ConfigFactory.parseString(base + hocon).withFallback(ConfigFactory.load()).resolve());
+    return settings.load(hocon);
   }
 
   private CsiSettings read(String hocon) {
-    Settings.Loaded loaded = load(hocon);
-    if (loaded instanceof Settings.Invalid invalid) {
-      throw new AssertionError("refused: " + invalid.problems());
-    }
-    return ((Settings.Valid) loaded).settings().csi();
+    return settings.valid(hocon).csi();
   }
 
   private List<String> problems(String hocon) {
-    return assertInstanceOf(Settings.Invalid.class, load(hocon), "accepted: " + hocon).problems();
+    return settings.problems(hocon);
   }
 
   private String problem(String hocon) {

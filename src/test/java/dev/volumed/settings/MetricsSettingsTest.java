@@ -2,10 +2,8 @@ package dev.volumed.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,28 +18,23 @@ class MetricsSettingsTest {
   @TempDir
   Path dir;
 
-  private String base;
+  private TestSettings settings;
 
   @BeforeEach
   void paths() {
-    base = "volumed.socket.path = \"" + dir.resolve("run/volumed.sock") + "\"\n"
-        + "volumed.pools.default.path = \"" + dir.resolve("pools/default") + "\"\n";
+    settings = new TestSettings(dir);
   }
 
   private Settings.Loaded load(String hocon) {
-    return Settings.load(ConfigFactory.parseString(base + hocon).withFallback(ConfigFactory.load()).resolve());
+    return settings.load(hocon);
   }
 
   private MetricsSettings read(String hocon) {
-    Settings.Loaded loaded = load(hocon);
-    if (loaded instanceof Settings.Invalid invalid) {
-      throw new AssertionError("refused: " + invalid.problems());
-    }
-    return ((Settings.Valid) loaded).settings().metrics();
+    return settings.valid(hocon).metrics();
   }
 
   private List<String> problems(String hocon) {
-    return assertInstanceOf(Settings.Invalid.class, load(hocon), "accepted: " + hocon).problems();
+    return settings.problems(hocon);
   }
 
   @Test
