@@ -82,9 +82,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       VolumeIds ids = NodeAccess.id(id);
       return afterRecovery().thenCompose(recovered -> volumes.ready(ids)).thenApplyAsync(found -> blocking(() -> {
         String fs = access.block() ? "" : access.fsFor(found.volume(), id);
-        host.stage(id, found.image(), staging, access.block(), access.readOnly(), fs, access.mountFlags());
-        return NodeStageVolumeResponse.getDefaultInstance();
-      }), blocking).thenCompose(staged -> stillUntouched(ids, id, staging, staged));
+        return host.stage(id, found.image(), staging, access.block(), access.readOnly(), fs, access.mountFlags());
+      }), blocking).thenCompose(made -> made ? stillUntouched(ids, id, staging)
+          : CompletableFuture.completedFuture(NodeStageVolumeResponse.getDefaultInstance()));
     });
   }
 
@@ -202,13 +202,13 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * pool's ledger has marked the volume, so asking again after the loop device is attached settles
    * the race: a change marked before that second ask is refused here (the stage undone, UNAVAILABLE),
    * and one marked after it finds the loop device and is refused BUSY. No mount ever shares an image
-   * with resize2fs.
+   * with resize2fs. Only a stage this call made is asked about (and undone): one that was there already
+   * held the image all along, so no change could have begun on it.
    */
-  private CompletionStage<NodeStageVolumeResponse> stillUntouched(VolumeIds ids, String id, Path staging,
-      NodeStageVolumeResponse staged) {
+  private CompletionStage<NodeStageVolumeResponse> stillUntouched(VolumeIds ids, String id, Path staging) {
     return volumes.ready(ids).handle((found, failure) -> failure).thenComposeAsync(failure -> {
       if (failure == null) {
-        return CompletableFuture.completedFuture(staged);
+        return CompletableFuture.completedFuture(NodeStageVolumeResponse.getDefaultInstance());
       }
       try {
         host.unstage(id, staging);

@@ -93,17 +93,19 @@ public final class NodeHost {
    * Stages the image at staging: attached to a loop device (read-only when asked) and, unless block,
    * its fsType file system mounted there with the mount flags. Once the device is attached the image
    * at that path must still be the file that was attached (not replaced or deleted meanwhile).
+   *
+   * @return true when this call staged it; false when it already was staged so
    */
-  public void stage(String volumeId, Path image, Path staging, boolean block, boolean readOnly, String fsType,
+  public boolean stage(String volumeId, Path image, Path staging, boolean block, boolean readOnly, String fsType,
       List<String> mountFlags) throws NodeException {
-    locked(volumeId, () -> {
+    return locked(volumeId, () -> {
       FileKey key = FileKey.ofImage(image);
-      stages.stage(new Stages.Request(volumeId, image, key, staging, block, readOnly, fsType, mountFlags), () -> {
-        if (!FileKey.ofImage(image).equals(key)) {
-          throw new NodeException(NodeException.Kind.NOT_FOUND, image + " was replaced while it was being staged");
-        }
-      });
-      return null;
+      return stages.stage(new Stages.Request(volumeId, image, key, staging, block, readOnly, fsType, mountFlags),
+          () -> {
+            if (!FileKey.ofImage(image).equals(key)) {
+              throw new NodeException(NodeException.Kind.NOT_FOUND, image + " was replaced while it was being staged");
+            }
+          });
     });
   }
 

@@ -30,8 +30,8 @@ final class Stages {
     this.host = host;
   }
 
-  /** Stages the volume; nothing when it already is, at that path, in that way. */
-  void stage(Request r, Recheck recheck) throws NodeException {
+  /** Stages the volume; nothing when it already is, at that path, in that way. True when this call staged it. */
+  boolean stage(Request r, Recheck recheck) throws NodeException {
     Optional<Note> existing = stageOf(r.volumeId());
     if (existing.isPresent()) {
       Note note = existing.get();
@@ -45,7 +45,7 @@ final class Stages {
           throw new NodeException(NodeException.Kind.CONFLICT, "volume " + r.volumeId() + " is already staged at "
               + r.staging() + " as " + describe(note) + ", not as " + describe(r));
         }
-        return;
+        return false;
       }
       host.undo(note); // half there (unmounted or detached by hand): made again below
     }
@@ -77,6 +77,7 @@ final class Stages {
         host.mounts().mount(device, r.staging(), r.fsType(), options);
       }
       host.notes().write(attached.completed());
+      return true;
     } catch (NodeException | RuntimeException e) {
       Note known = host.notes().at(Note.Kind.STAGE, r.staging()).orElse(note);
       host.undoQuietly(known, e);

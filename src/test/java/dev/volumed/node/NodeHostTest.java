@@ -1,6 +1,7 @@
 package dev.volumed.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.volumed.testing.Guest;
@@ -50,7 +51,9 @@ class NodeHostTest {
   }
 
   private void stageAndPublish() throws Exception {
-    node.stage("default/vol.img", image, staging, false, false, "ext4", List.of());
+    assertTrue(node.stage("default/vol.img", image, staging, false, false, "ext4", List.of()), "this call staged it");
+    assertFalse(node.stage("default/vol.img", image, staging, false, false, "ext4", List.of()),
+        "asked again: it was staged already, and so it stays");
     node.publish("default/vol.img", staging, target, false, false);
   }
 
